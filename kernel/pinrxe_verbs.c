@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Verbs glue: the ib_device_ops table and the device- and port-level verbs.
+ *
+ * Only what works is advertised.  Queue pairs, completion queues and memory
+ * regions are not implemented yet, so their limits are reported as zero and
+ * their ops are left unset: ib_core then answers EOPNOTSUPP to userspace and
+ * keeps kernel clients (MAD, CM) away from the device.
+ */
+#include <linux/module.h>
+#include <net/addrconf.h>
+#include <rdma/ib_addr.h>
+#include <rdma/ib_verbs.h>
+
+#include "pinrxe.h"
+
+/**
+ * pinrxe_query_device() - report the device attributes
+ * @ibdev: the device
+ * @attr: filled with the attributes fixed at creation
+ * @udata: extended query input from userspace; must carry no request
+ *
+ * Return: 0, or -EINVAL when userspace passed input this driver does not
+ * understand.
+ */
+static int pinrxe_query_device(struct ib_device *ibdev,
+			       struct ib_device_attr *attr,
+			       struct ib_udata *udata)
+{
+	if (udata->inlen || udata->outlen)
+		return -EINVAL;
+	*attr = to_pdev(ibdev)->attr;
+	return 0;
+}
+
+/**
+ * pinrxe_query_port() - report the port attributes
+ * @ibdev: the device
+ * @port_num: the port, always 1
+ * @attr: zeroed by ib_core, filled here
+ *
+ * State and MTU are read from the netdev each time, so they follow carrier
+ * and MTU changes without a cache to keep in step.  While a netdev removal
+ * is unregistering the device, ib_core no longer hands out the netdev and
+ * the speed cannot be read: the port then reads as down at the lowest
+ * speed rather than failing the query.
+ *
+ * Return: 0.
+ */
+static int pinrxe_query_port(struct ib_device *ibdev, u32 port_num,
+			     struct ib_port_attr *attr)
+{
+	struct pinrxe_dev *pdev = to_pdev(ibdev);
+	struct net_device *ndev = pdev->ndev;
+	int mtu;
+
+	attr->state = pinrxe_netdev_port_state(ndev);
+	attr->phys_state = attr->state == IB_PORT_ACTIVE ?
+		IB_PORT_PHYS_STATE_LINK_UP : IB_PORT_PHYS_STATE_DISABLED;
+	attr->max_mtu = IB_MTU_4096;
+	mtu = iboe_get_mtu(READ_ONCE(ndev->mtu));
+	attr->active_mtu = mtu ? mtu : IB_MTU_256;
+	attr->gid_tbl_len = PINRXE_GID_TBL_LEN;
+	attr->pkey_tbl_len = PINRXE_PKEY_TBL_LEN;
+	attr->max_msg_sz = PINRXE_MAX_MSG_SZ;
+	attr->max_vl_num = 1;
+	attr->ip_gids = true;
+	if (ib_get_eth_speed(ibdev, port_num, &attr->active_speed,
+			     &attr->active_width)) {
+		attr->state = IB_PORT_DOWN;
+		attr->phys_state = IB_PORT_PHYS_STATE_DISABLED;
+		attr->active_speed = IB_SPEED_SDR;
+		attr->active_width = IB_WIDTH_1X;
+	}
+	return 0;
+}
+
+/**
+ * pinrxe_query_pkey() - read the P_Key table, which holds the default key
+ * @ibdev: the device
+ * @port_num: the port
+ * @index: table index
+ * @pkey: the key
+ *
+ * Return: 0, or -EINVAL for an index past the table.
+ */
+static int pinrxe_query_pkey(struct ib_device *ibdev, u32 port_num, u16 index,
+			     u16 *pkey)
+{
+	if (index >= PINRXE_PKEY_TBL_LEN)
+		return -EINVAL;
+	*pkey = PINRXE_DEFAULT_PKEY;
+	return 0;
+}
+
+/**
+ * pinrxe_get_port_immutable() - the port's fixed properties for ib_core
+ * @ibdev: the device
+ * @port_num: the port
+ * @immutable: filled here
+ *
+ * RoCEv2 only.  The MAD capability is left out until the GSI QP exists.
+ *
+ * Return: 0, or the error of the port query.
+ */
+static int pinrxe_get_port_immutable(struct ib_device *ibdev, u32 port_num,
+				     struct ib_port_immutable *immutable)
+{
+	immutable->core_cap_flags = RDMA_CORE_CAP_PROT_ROCE_UDP_ENCAP |
+				    RDMA_CORE_CAP_ETH_AH;
+	immutable->gid_tbl_len = PINRXE_GID_TBL_LEN;
+	immutable->pkey_tbl_len = PINRXE_PKEY_TBL_LEN;
+	return 0;
+}
+
+static enum rdma_link_layer pinrxe_get_link_layer(struct ib_device *ibdev,
+						  u32 port_num)
+{
+	return IB_LINK_LAYER_ETHERNET;
+}
+
+static void pinrxe_get_dev_fw_str(struct ib_device *ibdev, char *str)
+{
+	snprintf(str, IB_FW_VERSION_NAME_MAX, "%d.%d", PINRXE_FW_MAJOR,
+		 PINRXE_FW_MINOR);
+}
+
+/**
+ * pinrxe_alloc_ucontext() - open a user context
+ * @ibuc: the context, allocated by ib_core
+ * @udata: carries no driver-private data in either direction
+ *
+ * Return: 0.
+ */
+static int pinrxe_alloc_ucontext(struct ib_ucontext *ibuc,
+				 struct ib_udata *udata)
+{
+	return 0;
+}
+
+static void pinrxe_dealloc_ucontext(struct ib_ucontext *ibuc)
+{
+}
+
+/**
+ * pinrxe_disassociate_ucontext() - detach a live user context from a
+ *	device being removed
+ * @ibuc: the context
+ *
+ * Providing this op tells ib_core that the device may be unregistered
+ * while processes still hold it open: ib_core destroys their objects, zaps
+ * mappings made through rdma_user_mmap_entry and sends them
+ * IBV_EVENT_DEVICE_FATAL.  Nothing driver-private is mapped, so nothing is
+ * left to do here; without the op, netdev removal and module unload would
+ * wait for every such process to exit.
+ */
+static void pinrxe_disassociate_ucontext(struct ib_ucontext *ibuc)
+{
+}
+
+/**
+ * pinrxe_alloc_pd() - allocate a protection domain
+ * @ibpd: the PD, allocated by ib_core
+ * @udata: no driver-private data
+ *
+ * Return: 0, or -ENOMEM past the device's max_pd.
+ */
+static int pinrxe_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
+{
+	struct pinrxe_dev *pdev = to_pdev(ibpd->device);
+
+	if (atomic_inc_return(&pdev->num_pd) > pdev->attr.max_pd) {
+		atomic_dec(&pdev->num_pd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * pinrxe_dealloc_pd() - free a protection domain
+ * @ibpd: the PD
+ * @udata: unused
+ *
+ * Return: 0.
+ */
+static int pinrxe_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
+{
+	atomic_dec(&to_pdev(ibpd->device)->num_pd);
+	return 0;
+}
+
+static const struct ib_device_ops pinrxe_dev_ops = {
+	.owner = THIS_MODULE,
+	.driver_id = RDMA_DRIVER_UNKNOWN,
+	.uverbs_abi_ver = PINRXE_UVERBS_ABI_VERSION,
+
+	.alloc_pd = pinrxe_alloc_pd,
+	.alloc_ucontext = pinrxe_alloc_ucontext,
+	.dealloc_driver = pinrxe_dealloc_driver,
+	.dealloc_pd = pinrxe_dealloc_pd,
+	.dealloc_ucontext = pinrxe_dealloc_ucontext,
+	.disassociate_ucontext = pinrxe_disassociate_ucontext,
+	.get_dev_fw_str = pinrxe_get_dev_fw_str,
+	.get_link_layer = pinrxe_get_link_layer,
+	.get_port_immutable = pinrxe_get_port_immutable,
+	.query_device = pinrxe_query_device,
+	.query_pkey = pinrxe_query_pkey,
+	.query_port = pinrxe_query_port,
+
+	INIT_RDMA_OBJ_SIZE(ib_pd, pinrxe_pd, ibpd),
+	INIT_RDMA_OBJ_SIZE(ib_ucontext, pinrxe_ucontext, ibuc),
+};
+
+static void pinrxe_init_attr(struct pinrxe_dev *pdev)
+{
+	struct ib_device_attr *attr = &pdev->attr;
+
+	attr->vendor_id = PINRXE_VENDOR_ID;
+	attr->vendor_part_id = PINRXE_VENDOR_PART_ID;
+	attr->hw_ver = PINRXE_HW_VER;
+	attr->fw_ver = (u64)PINRXE_FW_MAJOR << 32 | PINRXE_FW_MINOR << 16;
+	attr->sys_image_guid = pdev->ib_dev.node_guid;
+	attr->page_size_cap = PAGE_SIZE;
+	attr->max_pd = PINRXE_MAX_PD;
+	attr->max_pkeys = PINRXE_PKEY_TBL_LEN;
+	attr->device_cap_flags = IB_DEVICE_SYS_IMAGE_GUID;
+	/* Devices made with `rdma link add` may be removed with `link del`. */
+	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
+}
+
+/**
+ * pinrxe_init_device() - fill in a new device before registration
+ * @pdev: the device, allocated and bound to its netdev
+ *
+ * Return: 0, or the error of binding the port to the netdev.
+ */
+int pinrxe_init_device(struct pinrxe_dev *pdev)
+{
+	struct ib_device *ibdev = &pdev->ib_dev;
+
+	ib_set_device_ops(ibdev, &pinrxe_dev_ops);
+	ibdev->node_type = RDMA_NODE_IB_CA;
+	ibdev->phys_port_cnt = 1;
+	ibdev->num_comp_vectors = 1;
+	/* The GUID is the netdev's EUI-48 expanded to EUI-64, as RoCE does. */
+	addrconf_addr_eui48((unsigned char *)&ibdev->node_guid,
+			    pdev->ndev->dev_addr);
+	strscpy(ibdev->node_desc, "pinrxe", sizeof(ibdev->node_desc));
+	pinrxe_init_attr(pdev);
+	pdev->port_state = pinrxe_netdev_port_state(pdev->ndev);
+	return ib_device_set_netdev(ibdev, pdev->ndev, PINRXE_PORT);
+}

@@ -1,0 +1,491 @@
+/*
+ * Private libibverbs provider ABI, IBVERBS_PRIVATE_34 (rdma-core 44).
+ *
+ * Debian does not ship <infiniband/driver.h>, so the parts of the provider
+ * interface that pinrxe needs are declared here.  libibverbs only offers
+ * this interface to providers built against the very same release; every
+ * structure below is therefore shared memory layout with libibverbs.so.1
+ * (44.0) and must not be changed.  New libibverbs private ABIs bump the
+ * PRIVATE_NN number and the provider file name suffix together.
+ *
+ * Layouts were taken from rdma-core 44 and cross-checked against the
+ * field offsets used by the installed libibverbs.so.1; the static asserts
+ * at the end of this file record those offsets (LP64 only).
+ */
+
+#ifndef PINRXE_VERBS_DRIVER_ABI_H
+#define PINRXE_VERBS_DRIVER_ABI_H
+
+#include <assert.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <infiniband/verbs.h>
+#include <rdma/ib_user_verbs.h>		/* struct ib_uverbs_* (kernel uapi) */
+#include <rdma/ib_user_ioctl_verbs.h>	/* enum rdma_driver_id */
+
+/* Provider ABI number: symbol version IBVERBS_PRIVATE_34, file lib*-rdmav34.so */
+#define VERBS_PABI_VERSION 34
+
+#ifndef container_of
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+#endif
+
+/* Same layout as ccan's struct list_node used inside libibverbs. */
+struct verbs_list_node {
+	struct verbs_list_node *next;
+	struct verbs_list_node *prev;
+};
+
+/* Only passed around by pointer in the ops table below. */
+struct verbs_mr;
+
+/*
+ * Device match table.  A table is terminated by an all-zero entry
+ * (kind == VERBS_MATCH_SENTINEL).
+ */
+enum {
+	VERBS_MATCH_SENTINEL	= 0,
+	VERBS_MATCH_PCI		= 1,
+	VERBS_MATCH_MODALIAS	= 2,
+	VERBS_MATCH_DRIVER_ID	= 3,
+};
+
+struct verbs_match_ent {
+	void *driver_data;
+	union {
+		const char *modalias;	/* fnmatch() pattern */
+		uint64_t driver_id;	/* enum rdma_driver_id */
+	} u;
+	uint16_t vendor;
+	uint16_t device;
+	uint8_t kind;
+};
+
+/* Match on the kernel's RDMA driver id (netlink/sysfs driver_id). */
+#define VERBS_DRIVER_ID(_id)						\
+	{ .u.driver_id = (_id), .kind = VERBS_MATCH_DRIVER_ID }
+
+/* Match a PCI vendor/device id against the parent's modalias. */
+#define VERBS_PCI_MATCH(_vendor, _device, _data)			\
+	{								\
+		.driver_data = (void *)(_data),				\
+		.vendor = (_vendor),					\
+		.device = (_device),					\
+		.kind = VERBS_MATCH_PCI,				\
+	}
+
+/* Match an fnmatch() pattern against the parent device's modalias. */
+#define VERBS_MODALIAS_MATCH(_mod_str, _data)				\
+	{								\
+		.driver_data = (void *)(_data),				\
+		.u.modalias = (_mod_str),				\
+		.kind = VERBS_MATCH_MODALIAS,				\
+	}
+
+/*
+ * Match on the ib device name.  libibverbs builds the string
+ * "rdma_device:N<ibdev name>" for every device and runs it through the
+ * modalias matcher, so this is a name-prefix match.
+ */
+#define VERBS_NAME_MATCH(_name_prefix, _data)				\
+	{								\
+		.driver_data = (_data),					\
+		.u.modalias = "rdma_device:*N" _name_prefix "*",	\
+		.kind = VERBS_MATCH_MODALIAS,				\
+	}
+
+/* verbs_sysfs_dev.flags */
+enum {
+	VSYSFS_READ_MODALIAS	= 1 << 0,
+	VSYSFS_READ_NODE_GUID	= 1 << 1,
+};
+
+/*
+ * One RDMA device as discovered by libibverbs (netlink or sysfs).  Allocated
+ * and owned by libibverbs; providers only read it.
+ */
+struct verbs_sysfs_dev {
+	struct verbs_list_node entry;
+	void *provider_data;
+	const struct verbs_match_ent *match;	/* table entry that matched */
+	unsigned int flags;
+	char sysfs_name[IBV_SYSFS_NAME_MAX];	/* uverbsN */
+	dev_t sysfs_cdev;
+	char ibdev_name[IBV_SYSFS_NAME_MAX];
+	char ibdev_path[IBV_SYSFS_PATH_MAX];
+	char modalias[512];
+	uint64_t node_guid;
+	uint32_t driver_id;			/* enum rdma_driver_id */
+	enum ibv_node_type node_type;
+	int ibdev_idx;
+	uint32_t num_ports;
+	uint32_t abi_ver;			/* uverbsN/abi_version */
+	struct timespec time_created;
+};
+
+/* What a provider hands to verbs_register_driver(). */
+struct verbs_device_ops {
+	const char *name;
+
+	/* Accepted range of the per-device uverbs ABI (sysfs_dev->abi_ver). */
+	uint32_t match_min_abi_version;
+	uint32_t match_max_abi_version;
+	const struct verbs_match_ent *match_table;
+	const struct verbs_device_ops **static_providers;
+
+	/* Optional; called after the table match, may veto it. */
+	bool (*match_device)(struct verbs_sysfs_dev *sysfs_dev);
+
+	struct verbs_context *(*alloc_context)(struct ibv_device *device,
+					       int cmd_fd,
+					       void *private_data);
+	struct verbs_context *(*import_context)(struct ibv_device *device,
+						int cmd_fd);
+
+	struct verbs_device *(*alloc_device)(struct verbs_sysfs_dev *sysfs_dev);
+	void (*uninit_device)(struct verbs_device *device);
+};
+
+/*
+ * Provider device.  The provider allocates it (usually embedded at the start
+ * of its own device struct) in alloc_device(); libibverbs fills in everything
+ * after 'device' itself.
+ */
+struct verbs_device {
+	struct ibv_device device;	/* must stay first */
+	const struct verbs_device_ops *ops;
+	atomic_int refcount;
+	struct verbs_list_node entry;
+	struct verbs_sysfs_dev *sysfs;
+	uint64_t core_support;
+};
+
+static inline struct verbs_device *
+verbs_get_device(const struct ibv_device *dev)
+{
+	return container_of(dev, struct verbs_device, device);
+}
+
+/*
+ * Every operation a provider may implement, one pointer per op, in the
+ * alphabetical order used by rdma-core 44.  verbs_set_ops() copies the
+ * non-NULL members one by one by field offset, so the complete member list
+ * and its order are ABI; members a provider leaves NULL keep libibverbs'
+ * default (which fails with EOPNOTSUPP/ENOSYS).
+ */
+struct verbs_context_ops {
+	int (*advise_mr)(struct ibv_pd *pd, enum ibv_advise_mr_advice advice,
+			 uint32_t flags, struct ibv_sge *sg_list,
+			 uint32_t num_sges);
+	struct ibv_dm *(*alloc_dm)(struct ibv_context *context,
+				   struct ibv_alloc_dm_attr *attr);
+	struct ibv_mw *(*alloc_mw)(struct ibv_pd *pd, enum ibv_mw_type type);
+	struct ibv_mr *(*alloc_null_mr)(struct ibv_pd *pd);
+	struct ibv_pd *(*alloc_parent_domain)(
+		struct ibv_context *context,
+		struct ibv_parent_domain_init_attr *attr);
+	struct ibv_pd *(*alloc_pd)(struct ibv_context *context);
+	struct ibv_td *(*alloc_td)(struct ibv_context *context,
+				   struct ibv_td_init_attr *init_attr);
+	void (*async_event)(struct ibv_context *context,
+			    struct ibv_async_event *event);
+	int (*attach_counters_point_flow)(struct ibv_counters *counters,
+					  struct ibv_counter_attach_attr *attr,
+					  struct ibv_flow *flow);
+	int (*attach_mcast)(struct ibv_qp *qp, const union ibv_gid *gid,
+			    uint16_t lid);
+	int (*bind_mw)(struct ibv_qp *qp, struct ibv_mw *mw,
+		       struct ibv_mw_bind *mw_bind);
+	int (*close_xrcd)(struct ibv_xrcd *xrcd);
+	void (*cq_event)(struct ibv_cq *cq);
+	struct ibv_ah *(*create_ah)(struct ibv_pd *pd,
+				    struct ibv_ah_attr *attr);
+	struct ibv_counters *(*create_counters)(
+		struct ibv_context *context,
+		struct ibv_counters_init_attr *init_attr);
+	struct ibv_cq *(*create_cq)(struct ibv_context *context, int cqe,
+				    struct ibv_comp_channel *channel,
+				    int comp_vector);
+	struct ibv_cq_ex *(*create_cq_ex)(
+		struct ibv_context *context,
+		struct ibv_cq_init_attr_ex *init_attr);
+	struct ibv_flow *(*create_flow)(struct ibv_qp *qp,
+					struct ibv_flow_attr *flow_attr);
+	struct ibv_flow_action *(*create_flow_action_esp)(
+		struct ibv_context *context,
+		struct ibv_flow_action_esp_attr *attr);
+	struct ibv_qp *(*create_qp)(struct ibv_pd *pd,
+				    struct ibv_qp_init_attr *attr);
+	struct ibv_qp *(*create_qp_ex)(
+		struct ibv_context *context,
+		struct ibv_qp_init_attr_ex *qp_init_attr_ex);
+	struct ibv_rwq_ind_table *(*create_rwq_ind_table)(
+		struct ibv_context *context,
+		struct ibv_rwq_ind_table_init_attr *init_attr);
+	struct ibv_srq *(*create_srq)(struct ibv_pd *pd,
+				      struct ibv_srq_init_attr *srq_init_attr);
+	struct ibv_srq *(*create_srq_ex)(
+		struct ibv_context *context,
+		struct ibv_srq_init_attr_ex *srq_init_attr_ex);
+	struct ibv_wq *(*create_wq)(struct ibv_context *context,
+				    struct ibv_wq_init_attr *wq_init_attr);
+	int (*dealloc_mw)(struct ibv_mw *mw);
+	int (*dealloc_pd)(struct ibv_pd *pd);
+	int (*dealloc_td)(struct ibv_td *td);
+	int (*dereg_mr)(struct verbs_mr *vmr);
+	int (*destroy_ah)(struct ibv_ah *ah);
+	int (*destroy_counters)(struct ibv_counters *counters);
+	int (*destroy_cq)(struct ibv_cq *cq);
+	int (*destroy_flow)(struct ibv_flow *flow);
+	int (*destroy_flow_action)(struct ibv_flow_action *action);
+	int (*destroy_qp)(struct ibv_qp *qp);
+	int (*destroy_rwq_ind_table)(struct ibv_rwq_ind_table *rwq_ind_table);
+	int (*destroy_srq)(struct ibv_srq *srq);
+	int (*destroy_wq)(struct ibv_wq *wq);
+	int (*detach_mcast)(struct ibv_qp *qp, const union ibv_gid *gid,
+			    uint16_t lid);
+	void (*free_context)(struct ibv_context *context);
+	int (*free_dm)(struct ibv_dm *dm);
+	int (*get_srq_num)(struct ibv_srq *srq, uint32_t *srq_num);
+	struct ibv_dm *(*import_dm)(struct ibv_context *context,
+				    uint32_t dm_handle);
+	struct ibv_mr *(*import_mr)(struct ibv_pd *pd, uint32_t mr_handle);
+	struct ibv_pd *(*import_pd)(struct ibv_context *context,
+				    uint32_t pd_handle);
+	int (*modify_cq)(struct ibv_cq *cq, struct ibv_modify_cq_attr *attr);
+	int (*modify_flow_action_esp)(struct ibv_flow_action *action,
+				      struct ibv_flow_action_esp_attr *attr);
+	int (*modify_qp)(struct ibv_qp *qp, struct ibv_qp_attr *attr,
+			 int attr_mask);
+	int (*modify_qp_rate_limit)(struct ibv_qp *qp,
+				    struct ibv_qp_rate_limit_attr *attr);
+	int (*modify_srq)(struct ibv_srq *srq, struct ibv_srq_attr *srq_attr,
+			  int srq_attr_mask);
+	int (*modify_wq)(struct ibv_wq *wq, struct ibv_wq_attr *wq_attr);
+	struct ibv_qp *(*open_qp)(struct ibv_context *context,
+				  struct ibv_qp_open_attr *attr);
+	struct ibv_xrcd *(*open_xrcd)(
+		struct ibv_context *context,
+		struct ibv_xrcd_init_attr *xrcd_init_attr);
+	int (*poll_cq)(struct ibv_cq *cq, int num_entries, struct ibv_wc *wc);
+	int (*post_recv)(struct ibv_qp *qp, struct ibv_recv_wr *wr,
+			 struct ibv_recv_wr **bad_wr);
+	int (*post_send)(struct ibv_qp *qp, struct ibv_send_wr *wr,
+			 struct ibv_send_wr **bad_wr);
+	int (*post_srq_ops)(struct ibv_srq *srq, struct ibv_ops_wr *op,
+			    struct ibv_ops_wr **bad_op);
+	int (*post_srq_recv)(struct ibv_srq *srq, struct ibv_recv_wr *recv_wr,
+			     struct ibv_recv_wr **bad_recv_wr);
+	int (*query_device_ex)(struct ibv_context *context,
+			       const struct ibv_query_device_ex_input *input,
+			       struct ibv_device_attr_ex *attr,
+			       size_t attr_size);
+	int (*query_ece)(struct ibv_qp *qp, struct ibv_ece *ece);
+	int (*query_port)(struct ibv_context *context, uint8_t port_num,
+			  struct ibv_port_attr *port_attr);
+	int (*query_qp)(struct ibv_qp *qp, struct ibv_qp_attr *attr,
+			int attr_mask, struct ibv_qp_init_attr *init_attr);
+	int (*query_qp_data_in_order)(struct ibv_qp *qp,
+				      enum ibv_wr_opcode op, uint32_t flags);
+	int (*query_rt_values)(struct ibv_context *context,
+			       struct ibv_values_ex *values);
+	int (*query_srq)(struct ibv_srq *srq, struct ibv_srq_attr *srq_attr);
+	int (*read_counters)(struct ibv_counters *counters,
+			     uint64_t *counters_value, uint32_t ncounters,
+			     uint32_t flags);
+	struct ibv_mr *(*reg_dm_mr)(struct ibv_pd *pd, struct ibv_dm *dm,
+				    uint64_t dm_offset, size_t length,
+				    unsigned int access);
+	struct ibv_mr *(*reg_dmabuf_mr)(struct ibv_pd *pd, uint64_t offset,
+					size_t length, uint64_t iova, int fd,
+					int access);
+	struct ibv_mr *(*reg_mr)(struct ibv_pd *pd, void *addr, size_t length,
+				 uint64_t hca_va, int access);
+	int (*req_notify_cq)(struct ibv_cq *cq, int solicited_only);
+	int (*rereg_mr)(struct verbs_mr *vmr, int flags, struct ibv_pd *pd,
+			void *addr, size_t length, int access);
+	int (*resize_cq)(struct ibv_cq *cq, int cqe);
+	int (*set_ece)(struct ibv_qp *qp, struct ibv_ece *ece);
+	void (*unimport_dm)(struct ibv_dm *dm);
+	void (*unimport_mr)(struct ibv_mr *mr);
+	void (*unimport_pd)(struct ibv_pd *pd);
+};
+
+/*
+ * Registration.  The PABI number is part of the symbol name so a provider
+ * built for another private ABI cannot bind to this libibverbs at all.
+ */
+#define verbs_register_driver_paste(n) verbs_register_driver_##n
+#define verbs_register_driver_name(n) verbs_register_driver_paste(n)
+#define verbs_register_driver verbs_register_driver_name(VERBS_PABI_VERSION)
+
+void verbs_register_driver(const struct verbs_device_ops *ops);
+
+/*
+ * Register 'drv_ops' with libibverbs when the provider is dlopen()ed.
+ * (Unlike rdma-core's PROVIDER_DRIVER this does not emit the
+ * verbs_provider_<name> alias used for static linking.)
+ */
+#define PROVIDER_DRIVER(provider_name, drv_ops)				\
+	static __attribute__((constructor)) void			\
+	provider_name##_register_driver(void)				\
+	{								\
+		verbs_register_driver(&(drv_ops));			\
+	}
+
+/*
+ * Context set-up.  _verbs_init_and_alloc_context() callocs alloc_size bytes,
+ * initialises the verbs_context found at byte offset 'context_offset' inside
+ * that allocation (the pointer argument is really an offset, see the macro)
+ * and returns the start of the allocation, or NULL with errno set.
+ */
+void *_verbs_init_and_alloc_context(struct ibv_device *device, int cmd_fd,
+				    size_t alloc_size,
+				    struct verbs_context *context_offset,
+				    uint32_t driver_id);
+
+#define verbs_init_and_alloc_context(ibdev, cmd_fd, drv_ctx_ptr, ctx_memb,	\
+				     driver_id)					\
+	((__typeof__(drv_ctx_ptr))_verbs_init_and_alloc_context(		\
+		ibdev, cmd_fd, sizeof(*(drv_ctx_ptr)),				\
+		&((__typeof__(drv_ctx_ptr))NULL)->ctx_memb, (driver_id)))
+
+void verbs_uninit_context(struct verbs_context *context);
+void verbs_set_ops(struct verbs_context *vctx,
+		   const struct verbs_context_ops *ops);
+
+/*
+ * Legacy write() command buffers: the user command header followed by the
+ * kernel's request struct (spelled out, since the uapi structs end in a
+ * flexible array).  The ibv_cmd_* helpers forward anything past
+ * sizeof(cmd) as driver data, so the sizes must be exact (asserted below).
+ */
+struct ibv_get_context {
+	struct ib_uverbs_cmd_hdr hdr;
+	__aligned_u64 response;
+};
+
+struct ibv_query_port {
+	struct ib_uverbs_cmd_hdr hdr;
+	__aligned_u64 response;
+	__u8 port_num;
+	__u8 reserved[7];
+};
+
+struct ibv_alloc_pd {
+	struct ib_uverbs_cmd_hdr hdr;
+	__aligned_u64 response;
+};
+
+int ibv_cmd_get_context(struct verbs_context *context,
+			struct ibv_get_context *cmd, size_t cmd_size,
+			struct ib_uverbs_get_context_resp *resp,
+			size_t resp_size);
+/* *resp_size: in = size of *resp, out = bytes the kernel filled in */
+int ibv_cmd_query_device_any(struct ibv_context *context,
+			     const struct ibv_query_device_ex_input *input,
+			     struct ibv_device_attr_ex *attr, size_t attr_size,
+			     struct ib_uverbs_ex_query_device_resp *resp,
+			     size_t *resp_size);
+int ibv_cmd_query_port(struct ibv_context *context, uint8_t port_num,
+		       struct ibv_port_attr *port_attr,
+		       struct ibv_query_port *cmd, size_t cmd_size);
+int ibv_cmd_alloc_pd(struct ibv_context *context, struct ibv_pd *pd,
+		     struct ibv_alloc_pd *cmd, size_t cmd_size,
+		     struct ib_uverbs_alloc_pd_resp *resp, size_t resp_size);
+int ibv_cmd_dealloc_pd(struct ibv_pd *pd);
+
+/*
+ * Layout checks.  The numbers are the offsets libibverbs.so.1 44.0 itself
+ * uses (read from its machine code), so a mistake above fails the build.
+ */
+#if __SIZEOF_POINTER__ == 8 && __SIZEOF_LONG__ == 8
+static_assert(sizeof(struct verbs_match_ent) == 24, "verbs_match_ent");
+static_assert(offsetof(struct verbs_match_ent, u) == 8, "verbs_match_ent");
+static_assert(offsetof(struct verbs_match_ent, kind) == 20, "verbs_match_ent");
+
+static_assert(offsetof(struct verbs_sysfs_dev, match) == 24, "sysfs_dev");
+static_assert(offsetof(struct verbs_sysfs_dev, flags) == 32, "sysfs_dev");
+static_assert(offsetof(struct verbs_sysfs_dev, sysfs_cdev) == 0x68, "sysfs_dev");
+static_assert(offsetof(struct verbs_sysfs_dev, ibdev_name) == 0x70, "sysfs_dev");
+static_assert(offsetof(struct verbs_sysfs_dev, node_guid) == 0x3b0, "sysfs_dev");
+static_assert(offsetof(struct verbs_sysfs_dev, driver_id) == 0x3b8, "sysfs_dev");
+static_assert(offsetof(struct verbs_sysfs_dev, node_type) == 0x3bc, "sysfs_dev");
+static_assert(offsetof(struct verbs_sysfs_dev, ibdev_idx) == 0x3c0, "sysfs_dev");
+static_assert(offsetof(struct verbs_sysfs_dev, num_ports) == 0x3c4, "sysfs_dev");
+static_assert(offsetof(struct verbs_sysfs_dev, abi_ver) == 0x3c8, "sysfs_dev");
+static_assert(sizeof(struct verbs_sysfs_dev) == 0x3e0, "sysfs_dev");
+
+static_assert(offsetof(struct verbs_device_ops, match_min_abi_version) == 8,
+	      "device_ops");
+static_assert(offsetof(struct verbs_device_ops, match_max_abi_version) == 12,
+	      "device_ops");
+static_assert(offsetof(struct verbs_device_ops, match_table) == 0x10,
+	      "device_ops");
+static_assert(offsetof(struct verbs_device_ops, match_device) == 0x20,
+	      "device_ops");
+static_assert(offsetof(struct verbs_device_ops, alloc_context) == 0x28,
+	      "device_ops");
+static_assert(offsetof(struct verbs_device_ops, alloc_device) == 0x38,
+	      "device_ops");
+static_assert(offsetof(struct verbs_device_ops, uninit_device) == 0x40,
+	      "device_ops");
+
+static_assert(offsetof(struct verbs_device, ops) == 0x298, "verbs_device");
+static_assert(offsetof(struct verbs_device, refcount) == 0x2a0, "verbs_device");
+static_assert(offsetof(struct verbs_device, entry) == 0x2a8, "verbs_device");
+static_assert(offsetof(struct verbs_device, sysfs) == 0x2b8, "verbs_device");
+static_assert(offsetof(struct verbs_device, core_support) == 0x2c0,
+	      "verbs_device");
+static_assert(sizeof(struct verbs_device) == 0x2c8, "verbs_device");
+
+/* public <infiniband/verbs.h>, checked because the ops table relies on it */
+static_assert(offsetof(struct verbs_context, priv) == 0xd0, "verbs_context");
+static_assert(offsetof(struct verbs_context, context) == 0x140,
+	      "verbs_context");
+
+#define VERBS_OPS_AT(member, off)					\
+	static_assert(offsetof(struct verbs_context_ops, member) == (off), \
+		      "verbs_context_ops." #member)
+VERBS_OPS_AT(advise_mr, 0x000);
+VERBS_OPS_AT(alloc_pd, 0x028);
+VERBS_OPS_AT(dealloc_pd, 0x0d0);
+VERBS_OPS_AT(free_context, 0x138);
+VERBS_OPS_AT(import_dm, 0x150);
+VERBS_OPS_AT(import_mr, 0x158);
+VERBS_OPS_AT(query_device_ex, 0x1d0);
+VERBS_OPS_AT(query_ece, 0x1d8);
+VERBS_OPS_AT(query_port, 0x1e0);
+VERBS_OPS_AT(query_qp_data_in_order, 0x1f0);
+VERBS_OPS_AT(set_ece, 0x240);
+VERBS_OPS_AT(unimport_dm, 0x248);
+VERBS_OPS_AT(unimport_mr, 0x250);
+VERBS_OPS_AT(unimport_pd, 0x258);
+#undef VERBS_OPS_AT
+static_assert(sizeof(struct verbs_context_ops) == 76 * sizeof(void *),
+	      "verbs_context_ops");
+#endif
+
+#define VERBS_CMD_MATCHES_KABI(cmd, kabi)				\
+	static_assert(sizeof(struct cmd) ==				\
+		      sizeof(struct ib_uverbs_cmd_hdr) + sizeof(struct kabi), \
+		      #cmd " size")
+VERBS_CMD_MATCHES_KABI(ibv_get_context, ib_uverbs_get_context);
+VERBS_CMD_MATCHES_KABI(ibv_query_port, ib_uverbs_query_port);
+VERBS_CMD_MATCHES_KABI(ibv_alloc_pd, ib_uverbs_alloc_pd);
+#undef VERBS_CMD_MATCHES_KABI
+static_assert(offsetof(struct ibv_query_port, port_num) ==
+	      sizeof(struct ib_uverbs_cmd_hdr) +
+	      offsetof(struct ib_uverbs_query_port, port_num),
+	      "ibv_query_port.port_num");
+static_assert(sizeof(struct ibv_get_context) == 16, "ibv_get_context");
+static_assert(sizeof(struct ibv_query_port) == 24, "ibv_query_port");
+static_assert(sizeof(struct ibv_alloc_pd) == 16, "ibv_alloc_pd");
+
+#endif /* PINRXE_VERBS_DRIVER_ABI_H */

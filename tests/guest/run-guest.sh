@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Boot the recorded 6.12 kernel under QEMU and run one command in it as
+# root.  The guest sees the host's root read-only (virtio-9p) under a tmpfs
+# overlay and a writable results share; it has no NIC.
+#
+# usage: run-guest.sh [--out DIR] [--timeout SEC] [--mem MB] [--smp N]
+#                     [--append ARGS] [--qemu-arg ARG]... [--verbose] CMD...
+#
+# Exit status: the command's, or 124 on timeout, 125 when the guest gave
+# no status (crash, panic), 126 when the kernel log shows a splat.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+here="$top/tests/guest"
+
+out= timeout=600 mem=2048 smp=2 append= verbose=0 qemu_extra=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--out) out=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
+	--qemu-arg) qemu_extra+=("$2"); shift 2 ;;
+	--verbose) verbose=1; shift ;;
+	--) shift; break ;;
+	-*) echo "run-guest: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -gt 0 ] || { echo "run-guest: no command given" >&2; exit 2; }
+
+[ -f "$top/.rdmapin-kernel" ] || {
+	echo "run-guest: no kernel recorded; run scripts/setup.sh" >&2
+	exit 2
+}
+# shellcheck source=/dev/null
+. "$top/.rdmapin-kernel"
+kernel=/boot/vmlinuz-$KVER
+[ -r "$kernel" ] || { echo "run-guest: $kernel missing" >&2; exit 2; }
+
+cache=${RDMAPIN_GUEST_CACHE:-$top/build/guest}
+mkdir -p "$cache"
+
+# The initramfs holds busybox, the five modules needed to reach the host
+# root, and the first-stage init.  Rebuilt when any input changes.
+initrd="$cache/initrd-$KVER.cpio.gz"
+if [ ! -s "$initrd" ] || [ "$here/initramfs-init" -nt "$initrd" ]; then
+	stage=$(mktemp -d)
+	mkdir -p "$stage"/{bin,lib,proc,sys,dev}
+	cp /bin/busybox "$stage/bin/busybox"
+	for m in netfs 9pnet 9pnet_virtio 9p overlay; do
+		f=$(modinfo -k "$KVER" -n "$m")
+		case "$f" in
+		*.xz) xz -dc "$f" >"$stage/lib/$m.ko" ;;
+		*.zst) zstd -dc "$f" >"$stage/lib/$m.ko" ;;
+		*) cp "$f" "$stage/lib/$m.ko" ;;
+		esac
+	done
+	install -m 0755 "$here/initramfs-init" "$stage/init"
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$initrd.tmp"
+	mv "$initrd.tmp" "$initrd"
+	rm -rf "$stage"
+fi
+
+# KVM when a quick boot under it works on this host; otherwise TCG.  The
+# answer is cached: probing costs a boot.
+accel_file="$cache/accel"
+if [ ! -s "$accel_file" ]; then
+	accel=tcg
+	if [ -w /dev/kvm ]; then
+		probe=$(mktemp -d)
+		(timeout 30 qemu-system-x86_64 -accel kvm -cpu host -m 256 \
+			-nographic -no-reboot -nic none -kernel "$kernel" \
+			-append "console=ttyS0 panic=-1 rdinit=/bin/none" \
+			>"$probe/log" 2>&1) 2>/dev/null || true
+		# Reaching the "no working init" panic means the kernel ran.
+		grep -q 'Kernel panic\|No working init\|Run /bin/none' \
+			"$probe/log" && accel=kvm
+		rm -rf "$probe"
+	fi
+	echo "$accel" >"$accel_file"
+fi
+accel=$(cat "$accel_file")
+if [ "$accel" = kvm ]; then
+	accel_args=(-accel kvm -cpu host)
+else
+	accel_args=(-accel tcg,thread=multi -cpu max)
+fi
+
+if [ -z "$out" ]; then
+	mkdir -p "$cache/runs"
+	out=$(mktemp -d "$cache/runs/run.XXXXXX")
+fi
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rm -f "$out"/{rc,dmesg.log,output.log,console.log}
+
+# The command runs under bash in the guest, from the caller's directory.
+printf '%q ' "$@" >"$out/cmd"
+echo >>"$out/cmd"
+{
+	printf 'export RDMAPIN_CWD=%q\n' "$PWD"
+	printf 'export RDMAPIN_TOP=%q\n' "$top"
+	printf 'export RDMAPIN_KVER=%q\n' "$KVER"
+	printf 'export RDMAPIN_BUILD=%q\n' "${RDMAPIN_BUILD:-$top/build}"
+	printf 'export RDMAPIN_OUT=/rdmapin-out\n'
+	env | grep -E '^(RDMAPIN_[A-Z_]+|RDMAV_[A-Z_]+|VERBS_LOG_[A-Z_]+)=' |
+		grep -v -E '^RDMAPIN_(CWD|TOP|KVER|OUT|BUILD)=' |
+		sed 's/^\([^=]*\)=\(.*\)$/export \1='"'"'\2'"'"'/' || true
+} >"$out/env"
+install -m 0755 "$here/stage2" "$out/stage2"
+
+cmdline="console=ttyS0 panic=-1 oops=panic loglevel=5 nokaslr"
+cmdline="$cmdline rdinit=/init $append"
+set +e
+if [ "$verbose" = 1 ]; then
+	timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
+		"${accel_args[@]}" -smp "$smp" -m "$mem" \
+		-nographic -no-reboot -nic none \
+		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs local,path="$out",mount_tag=out,security_model=none,multidevs=remap \
+		"${qemu_extra[@]}" </dev/null 2>&1 | tee "$out/console.log"
+	qrc=${PIPESTATUS[0]}
+else
+	timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
+		"${accel_args[@]}" -smp "$smp" -m "$mem" \
+		-nographic -no-reboot -nic none \
+		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs local,path="$out",mount_tag=out,security_model=none,multidevs=remap \
+		"${qemu_extra[@]}" </dev/null >"$out/console.log" 2>&1
+	qrc=$?
+fi
+set -e
+
+# A splat can only be judged from the saved log, or from the console when
+# the guest died before saving it.
+log="$out/dmesg.log"
+[ -s "$log" ] || log="$out/console.log"
+splat='BUG:|WARNING:|Oops|refcount_t:|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|KASAN|UBSAN|kmemleak|general protection fault|Kernel panic|kernel BUG at|Call Trace:|INFO: task .* blocked'
+if grep -E -n "$splat" "$log" >"$out/splat.log" 2>/dev/null; then
+	echo "run-guest: kernel log shows a splat ($log):" >&2
+	head -20 "$out/splat.log" >&2
+	exit 126
+fi
+rm -f "$out/splat.log"
+
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	echo "run-guest: timed out after ${timeout}s (see $out/console.log)" >&2
+	exit 124
+fi
+if [ ! -s "$out/rc" ]; then
+	echo "run-guest: the guest gave no exit status (see $out/console.log)" >&2
+	exit 125
+fi
+exit "$(cat "$out/rc")"

@@ -1,0 +1,120 @@
+# Helpers for guest test cases (tests/cases/*.sh); sourced, runs in the
+# guest as root.  A case fails on its first failed check: it exits non-zero
+# with a line saying what was expected.
+set -euo pipefail
+
+: "${RDMAPIN_TOP:?run this through tests/run.sh or tests/guest/run-guest.sh}"
+: "${RDMAPIN_BUILD:=$RDMAPIN_TOP/build}"
+
+# libibverbs loads our provider from the build tree: an absolute path
+# prefix in RDMAV_DRIVERS is dlopen()ed as <prefix>-rdmav34.so.
+export RDMAV_DRIVERS="$RDMAPIN_BUILD/providers/pinrxe/libpinrxe"
+export LD_LIBRARY_PATH="$RDMAPIN_BUILD/librdmapin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+PINRXE_KO="$RDMAPIN_BUILD/kernel/pinrxe.ko"
+EXAMPLES="$RDMAPIN_BUILD/examples"
+
+step() { echo "== $*"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+
+# check DESCRIPTION COMMAND...: the command must succeed.
+check() {
+	local what=$1
+	shift
+	"$@" || fail "$what (command: $*)"
+	pass "$what"
+}
+
+# check_fails DESCRIPTION PATTERN COMMAND...: the command must fail and
+# its output must match the extended regex PATTERN (the "clear error").
+check_fails() {
+	local what=$1 pattern=$2 out rc=0
+	shift 2
+	out=$("$@" 2>&1) || rc=$?
+	[ "$rc" != 0 ] || fail "$what: '$*' succeeded"
+	echo "$out" | grep -Eq "$pattern" ||
+		fail "$what: error '$out' does not match /$pattern/"
+	pass "$what ($out)"
+}
+
+# wait_until SECONDS COMMAND...: poll until the command succeeds.
+wait_until() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
+
+load_rdma_core() {
+	modprobe ib_uverbs
+	modprobe rdma_ucm
+}
+
+load_pinrxe() {
+	load_rdma_core
+	lsmod | grep -qw '^pinrxe' || insmod "$PINRXE_KO"
+}
+
+# make_veth A B: a veth pair, both ends up.
+make_veth() {
+	modprobe veth
+	ip link add "$1" type veth peer name "$2"
+	ip link set "$1" up
+	ip link set "$2" up
+}
+
+pinrxe_add() {
+	rdma link add "$1" type pinrxe netdev "$2"
+}
+
+ib_exists() { [ -e "/sys/class/infiniband/$1" ]; }
+ib_gone() { ! ib_exists "$1"; }
+
+# The names of all RDMA devices, sorted, one per line.
+ib_devices() { ls /sys/class/infiniband 2>/dev/null | sort; }
+
+port_state() {
+	sed 's/^[0-9]*: //' "/sys/class/infiniband/$1/ports/1/state"
+}
+
+# All non-zero GIDs of a device's port 1, with their types: "GID TYPE".
+# One process reads the whole table: a process per entry is far too slow
+# under TCG for a 1024-entry table.
+gid_table() {
+	python3 - "$1" <<'PY'
+import os, sys
+port = "/sys/class/infiniband/%s/ports/1" % sys.argv[1]
+zero = "0000:0000:0000:0000:0000:0000:0000:0000"
+for i in sorted(int(n) for n in os.listdir(port + "/gids")):
+    gid = open("%s/gids/%d" % (port, i)).read().strip()
+    if gid == zero:
+        continue
+    try:
+        kind = open("%s/gid_attrs/types/%d" % (port, i)).read().strip()
+    except OSError:
+        kind = "?"
+    print(gid, kind)
+PY
+}
+
+# has_gid DEV GID: GID (sysfs form) is in the table as RoCE v2.
+has_gid() { gid_table "$1" | grep -q "^$2 RoCE v2$"; }
+
+# The sysfs form of an address's GID: IPv4 maps to ::ffff:a.b.c.d.
+gid_of() {
+	python3 -c '
+import ipaddress, sys
+a = ipaddress.ip_address(sys.argv[1])
+if a.version == 4:
+    a = ipaddress.IPv6Address("::ffff:" + str(a))
+h = a.exploded.replace(":", "")
+print(":".join(h[i:i+4] for i in range(0, 32, 4)))' "$1"
+}
+
+# port_is DEV STATE: port 1 of DEV is in STATE (ACTIVE, DOWN...).
+port_is() { [ "$(port_state "$1")" = "$2" ]; }
+
+# Functions used through `bash -c` or other shells.
+export -f port_state gid_table has_gid gid_of ib_exists ib_gone port_is

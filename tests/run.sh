@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# The test runner: host unit tests, host tests of the guest itself, and
+# guest cases, each guest case in a fresh guest boot.  Prints one line per
+# test and a last line "N passed, N failed"; exits non-zero on any failure.
+#
+# usage: tests/run.sh [PATTERN...]   (run only tests whose name matches)
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+export RDMAPIN_TOP=$top
+export RDMAPIN_BUILD=${RDMAPIN_BUILD:-$top/build}
+results=$RDMAPIN_BUILD/test-results
+rm -rf "$results"
+mkdir -p "$results"
+
+patterns=("$@")
+passed=0 failed=0 failures=()
+
+selected() {
+	local p
+	[ ${#patterns[@]} -eq 0 ] && return 0
+	for p in "${patterns[@]}"; do
+		[[ $1 == *$p* ]] && return 0
+	done
+	return 1
+}
+
+# report NAME RC SECONDS LOG
+report() {
+	if [ "$2" = 0 ]; then
+		passed=$((passed + 1))
+		printf 'PASS  %-40s %4ss\n' "$1" "$3"
+	else
+		failed=$((failed + 1))
+		failures+=("$1")
+		printf 'FAIL  %-40s %4ss  (exit %s, log %s)\n' "$1" "$3" "$2" "$4"
+		tail -n 15 "$4" | sed 's/^/      | /'
+	fi
+}
+
+run_one() {
+	local name=$1 log=$results/$1.log start rc
+	shift
+	selected "$name" || return 0
+	mkdir -p "$(dirname "$log")"
+	start=$SECONDS
+	"$@" >"$log" 2>&1
+	rc=$?
+	report "$name" "$rc" $((SECONDS - start)) "$log"
+}
+
+guest_case() {
+	local out=$results/$1
+	shift
+	"$top/tests/guest/run-guest.sh" --out "$out" --timeout 300 \
+		bash "$@"
+	local rc=$?
+	# The guest's own view of the case: what it printed.
+	[ -f "$out/output.log" ] && cat "$out/output.log"
+	return $rc
+}
+
+for t in "$RDMAPIN_BUILD"/tests/test_*; do
+	[ -x "$t" ] || continue
+	run_one "unit/$(basename "$t")" "$t"
+done
+
+for t in "$top"/tests/host/*.sh; do
+	run_one "host/$(basename "$t" .sh)" bash "$t"
+done
+
+for t in "$top"/tests/cases/*.sh; do
+	name=$(basename "$t" .sh)
+	run_one "guest/$name" guest_case "guest/$name" "$t"
+done
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failed: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]
