@@ -12,13 +12,9 @@
 #include <linux/atomic.h>
 #include <rdma/ib_verbs.h>
 
-#define PINRXE_LINK_TYPE	"pinrxe"
+#include "pinrxe_abi.h"
 
-/*
- * Private uverbs ABI version; the provider matches exactly this value, so a
- * provider and module that disagree on driver-private data refuse each other.
- */
-#define PINRXE_UVERBS_ABI_VERSION	1
+#define PINRXE_LINK_TYPE	"pinrxe"
 
 #define PINRXE_VENDOR_ID	0xFFFFFF
 #define PINRXE_VENDOR_PART_ID	0x7078	/* "px" */

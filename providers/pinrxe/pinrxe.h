@@ -6,15 +6,7 @@
 #define PINRXE_H
 
 #include "verbs_driver_abi.h"
-
-/*
- * Per-device uverbs ABI, i.e. the kernel driver's ib_device_ops.uverbs_abi_ver
- * (kernel/pinrxe.h), which the kernel shows in
- * /sys/class/infiniband_verbs/uverbsN/abi_version and libibverbs checks
- * against match_{min,max}_abi_version.  Not to be confused with the class-wide
- * /sys/class/infiniband_verbs/abi_version (6), which libibverbs checks itself.
- */
-#define PINRXE_UVERBS_ABI_VERSION	1
+#include "pinrxe_abi.h"
 
 struct pinrxe_device {
 	struct verbs_device	ibv_dev;

@@ -135,6 +135,8 @@ else
 fi
 set -e
 
+echo "run-guest: logs in $out" >&2
+
 # A splat can only be judged from the saved log, or from the console when
 # the guest died before saving it.
 log="$out/dmesg.log"
