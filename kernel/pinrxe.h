@@ -10,9 +10,18 @@
 #include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/atomic.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/completion.h>
+#include <linux/refcount.h>
+#include <linux/skbuff.h>
+#include <linux/timer.h>
 #include <rdma/ib_verbs.h>
 
 #include "pinrxe_abi.h"
+#include "pinrxe_pkt.h"
+#include "pinrxe_counters.h"
 
 #define PINRXE_LINK_TYPE	"pinrxe"
 
@@ -24,10 +33,23 @@
 
 #define PINRXE_PORT		1
 #define PINRXE_MAX_PD		0x10000
+#define PINRXE_MAX_CQ		0x4000
+#define PINRXE_MAX_CQE		0x10000	/* a power of two: no rounding past it */
+#define PINRXE_MAX_MR		0x40000	/* key index: lkey >> 8, 24 bits */
 #define PINRXE_GID_TBL_LEN	1024
 #define PINRXE_PKEY_TBL_LEN	1
 #define PINRXE_DEFAULT_PKEY	0xffff
 #define PINRXE_MAX_MSG_SZ	0x80000000u
+#define PINRXE_MAX_QP		0x4000
+#define PINRXE_MIN_QPN		2	/* 0 and 1 name the SMI and GSI QPs */
+#define PINRXE_MAX_QPN		0xffffff	/* 24-bit QPNs */
+#define PINRXE_MAX_QP_WR	0x4000	/* a power of two: no rounding past it */
+#define PINRXE_MAX_SGE		32
+#define PINRXE_MAX_INLINE	512
+#define PINRXE_MAX_RD_ATOMIC	16
+#define PINRXE_MAX_SRQ		0x1000
+#define PINRXE_MAX_SRQ_WR	0x4000	/* a power of two, as above */
+#define PINRXE_MAX_AH		0x8000
 
 /**
  * struct pinrxe_dev - one pinrxe device, bound to one Ethernet netdev
@@ -38,7 +60,24 @@
  * @ndev_tracker: reference tracker for @ndev
  * @port_state: last port state reported to ib_core; changed under RTNL only
  * @num_pd: protection domains in use, bounded by attr.max_pd
+ * @num_cq: completion queues in use, bounded by attr.max_cq
+ * @mr_xa: memory regions by key index (lkey >> 8), for O(1) key lookup
+ * @mr_next: cursor for cyclic index allocation, so a stale key is not
+ *	reused at once
+ * @pinned_pages: pages pinned by this device's MRs right now
+ * @num_qp: queue pairs in use, bounded by attr.max_qp
+ * @qp_xa: queue pairs by QPN, for lookups on packet receive; its lock is
+ *	taken with interrupts off, as lookups come from softirq context
+ * @qp_next: cursor for cyclic QPN allocation, so a QPN is not reused at
+ *	once and late packets for a destroyed QP find nothing
+ * @num_srq: shared receive queues in use, bounded by attr.max_srq
+ * @num_ah: address handles in use, bounded by attr.max_ah
+ * @ah_xa: address handles by the ah_num UD send WQEs carry
+ * @ah_next: cursor for cyclic ah_num allocation
  * @attr: device attributes, fixed at creation
+ * @udp: the RoCEv2 UDP sockets of the netdev's network namespace, shared
+ *	with the other devices there (pinrxe_udp.c)
+ * @counters: hardware counters, indexed by enum pinrxe_counter
  */
 struct pinrxe_dev {
 	struct ib_device ib_dev;
@@ -47,7 +86,20 @@ struct pinrxe_dev {
 	netdevice_tracker ndev_tracker;
 	enum ib_port_state port_state;
 	atomic_t num_pd;
+	atomic_t num_cq;
+	struct xarray mr_xa;
+	u32 mr_next;
+	atomic64_t pinned_pages;
+	atomic_t num_qp;
+	struct xarray qp_xa;
+	u32 qp_next;
+	atomic_t num_srq;
+	atomic_t num_ah;
+	struct xarray ah_xa;
+	u32 ah_next;
 	struct ib_device_attr attr;
+	struct pinrxe_udp *udp;
+	atomic64_t counters[PINRXE_NUM_COUNTERS];
 };
 
 struct pinrxe_ucontext {
@@ -56,6 +108,478 @@ struct pinrxe_ucontext {
 
 struct pinrxe_pd {
 	struct ib_pd ibpd;
+};
+
+/**
+ * enum pinrxe_queue_dir - which side of a shared ring the kernel is
+ * @PINRXE_QUEUE_TO_USER: the kernel produces, userspace consumes (CQ)
+ * @PINRXE_QUEUE_FROM_USER: userspace produces, the kernel consumes (SQ, RQ)
+ */
+enum pinrxe_queue_dir {
+	PINRXE_QUEUE_TO_USER,
+	PINRXE_QUEUE_FROM_USER,
+};
+
+/**
+ * struct pinrxe_queue - a ring shared with userspace by mmap
+ * @hdr: the ring buffer (vmalloc_user()), starting with its header
+ * @entry: the mmap entry that owns the buffer; ib_core frees both through
+ *	.mmap_free once the queue and any mmap() in progress let go
+ * @dir: whether the kernel produces or consumes
+ * @num_elems: element count, a power of two
+ * @elem_shift: log2 of the element size
+ * @index: the kernel's own index: the producer index for
+ *	%PINRXE_QUEUE_TO_USER, the consumer index for %PINRXE_QUEUE_FROM_USER;
+ *	authoritative, as the copy in @hdr is writable by userspace
+ *
+ * Callers serialise all calls on one queue.
+ */
+struct pinrxe_queue {
+	struct pinrxe_ring_hdr *hdr;
+	struct pinrxe_mmap_entry *entry;
+	enum pinrxe_queue_dir dir;
+	u32 num_elems;
+	u32 elem_shift;
+	u32 index;
+};
+
+/**
+ * struct pinrxe_mmap_entry - a ring buffer offered to userspace for mmap
+ * @rdma_entry: ib_core's entry: offset, size and reference count
+ * @buf: the vmalloc_user() buffer, freed with the entry
+ */
+struct pinrxe_mmap_entry {
+	struct rdma_user_mmap_entry rdma_entry;
+	void *buf;
+};
+
+/**
+ * struct pinrxe_cq - a completion queue
+ * @ibcq: the core CQ
+ * @lock: serialises posting, arming and resizing; taken with interrupts
+ *	off, as completions may be posted from softirq context
+ * @resize_mutex: serialises resizes, which ib_core lets run in parallel
+ * @queue: the CQE ring, kernel to user
+ * @notify: armed notification, IB_CQ_SOLICITED and/or IB_CQ_NEXT_COMP
+ * @overflowed: a completion found the ring full; the CQ is in the error
+ *	state and takes no more completions
+ */
+struct pinrxe_cq {
+	struct ib_cq ibcq;
+	spinlock_t lock;	/* see above */
+	struct mutex resize_mutex;	/* see above */
+	struct pinrxe_queue queue;
+	u8 notify;
+	bool overflowed;
+};
+
+/**
+ * struct pinrxe_seg - a run of pinned pages with consecutive PFNs
+ * @pfn: PFN of the first page
+ * @npages: pages in the run
+ * @first: index of the run's first page within the registration
+ *
+ * Runs follow physical contiguity, so a THP or hugetlb folio costs one
+ * entry rather than a pointer per 4 KiB page, and a copy can move a whole
+ * run through the direct map without walking per-page pointers.
+ */
+struct pinrxe_seg {
+	unsigned long pfn;
+	unsigned int npages;
+	unsigned int first;
+};
+
+/**
+ * struct pinrxe_pins - the long-term pins held for one user registration
+ * @mm: the mm charged for the pins (mmgrab()ed), so the charge is undone in
+ *	the right mm even when deregistration runs after the process exited
+ * @start: page-aligned user address of the first pinned page
+ * @npages: pages pinned, and charged to @mm->pinned_vm
+ * @segs: the pinned pages as runs of consecutive PFNs
+ * @nsegs: entries used in @segs
+ * @writable: pinned with FOLL_WRITE; the pages are dirtied at unpin
+ */
+struct pinrxe_pins {
+	struct mm_struct *mm;
+	unsigned long start;
+	unsigned long npages;
+	struct pinrxe_seg *segs;
+	unsigned int nsegs;
+	bool writable;
+};
+
+/**
+ * enum pinrxe_mr_state - whether lookups may hand an MR out
+ * @PINRXE_MR_VALID: usable
+ * @PINRXE_MR_BUSY: its translation is being replaced (rereg)
+ * @PINRXE_MR_INVALID: being deregistered
+ */
+enum pinrxe_mr_state {
+	PINRXE_MR_VALID,
+	PINRXE_MR_BUSY,
+	PINRXE_MR_INVALID,
+};
+
+/**
+ * struct pinrxe_mr - a memory region
+ * @ibmr: the core MR
+ * @ref: one reference for the registration plus one per data-path user;
+ *	rereg and dereg wait for the users to drain
+ * @state: enum pinrxe_mr_state, read locklessly by lookups
+ * @rcu: frees the MR after lookups that raced with dereg are done
+ * @index: key index in the device's @mr_xa
+ * @iova: the I/O virtual address the MR starts at
+ * @length: length in bytes
+ * @offset: offset of @iova within the first pinned page
+ * @access: IB_ACCESS_* flags
+ * @pins: the pinned user pages
+ */
+struct pinrxe_mr {
+	struct ib_mr ibmr;
+	refcount_t ref;
+	int state;
+	struct rcu_head rcu;
+	u32 index;
+	u64 iova;
+	u64 length;
+	unsigned int offset;
+	int access;
+	struct pinrxe_pins pins;
+};
+
+/**
+ * struct pinrxe_task - the per-QP work item that runs the data path
+ * @work: queued on the module's workqueue; a work item never runs on two
+ *	CPUs at once, so the requester, completer, responder and flush of
+ *	one QP are serialised without a lock
+ * @pending: PINRXE_TASK_* bits: what to run next time the work item runs
+ */
+struct pinrxe_task {
+	struct work_struct work;
+	atomic_long_t pending;
+};
+
+#define PINRXE_TASK_REQ		BIT(0)	/* pinrxe_requester() */
+#define PINRXE_TASK_COMP	BIT(1)	/* pinrxe_completer() */
+#define PINRXE_TASK_RESP	BIT(2)	/* pinrxe_responder() */
+#define PINRXE_TASK_ALL		(PINRXE_TASK_REQ | PINRXE_TASK_COMP | \
+				 PINRXE_TASK_RESP)
+
+/**
+ * struct pinrxe_swqe - a send WQE the kernel took from a send ring
+ * @status: IB_WC_SUCCESS when the copy passed validation; else the status
+ *	its completion must carry, after which the QP goes to the error state
+ * @length: total message length: the inline bytes or the SGE lengths summed
+ * @first_psn: the first PSN the WQE's packets use (for a read, its response
+ *	packets), set when its first packet is built
+ * @last_psn: the last such PSN
+ * @sent: bytes of the message sent so far (requested, for a read)
+ * @cur_sge: the SGE the next payload byte comes from
+ * @sge_offset: the offset in that SGE
+ * @progress: enum pinrxe_wqe_progress
+ * @reserved: keeps the size a multiple of 8
+ *
+ * The validated copy of the struct pinrxe_send_wqe, with its SGEs or inline
+ * data, follows this header in the same slot (pinrxe_swqe_wqe()).  The data
+ * path may add its own per-WQE state here; keep the size a multiple of 8.
+ */
+struct pinrxe_swqe {
+	u32 status;
+	u32 length;
+	/* data path: */
+	u32 first_psn;
+	u32 last_psn;
+	u32 sent;
+	u32 cur_sge;
+	u32 sge_offset;
+	u8 progress;
+	u8 reserved[3];
+} __aligned(8);
+
+/* How far the data path got with a send WQE (struct pinrxe_swqe). */
+enum pinrxe_wqe_progress {
+	PINRXE_WQE_NEW,		/* nothing sent yet */
+	PINRXE_WQE_SENDING,	/* some packets sent */
+	PINRXE_WQE_SENT,	/* all packets sent, waiting for the answer */
+	PINRXE_WQE_DONE,	/* completed: retire when at the tail */
+};
+
+static inline struct pinrxe_send_wqe *pinrxe_swqe_wqe(struct pinrxe_swqe *swqe)
+{
+	return (struct pinrxe_send_wqe *)(swqe + 1);
+}
+
+/**
+ * struct pinrxe_sq - a send queue
+ * @queue: the ring the application posts to
+ * @shadow: the kernel's own copies of the WQEs taken from the ring and not
+ *	yet retired, @num_wqe slots of @slot_size bytes indexed like a ring
+ * @slot_size: bytes per @shadow slot: struct pinrxe_swqe and a ring element
+ * @head: free-running count of WQEs taken from the ring (pinrxe_sq_fetch())
+ * @tail: free-running count of WQEs retired (pinrxe_sq_retire()); the
+ *	WQEs in progress are tail .. head - 1
+ * @num_wqe: ring and shadow size, reported as max_send_wr
+ * @max_sge: SGEs a WQE may carry
+ * @max_inline: inline bytes a WQE may carry
+ * @draining: the QP entered SQD and WQEs taken before are still in progress
+ *
+ * Taking a WQE frees its ring slot at once, so the application can have
+ * up to twice @num_wqe WQEs outstanding: @num_wqe in the ring and as many
+ * in the shadow.
+ */
+struct pinrxe_sq {
+	struct pinrxe_queue queue;
+	void *shadow;
+	u32 slot_size;
+	u32 head;
+	u32 tail;
+	u32 num_wqe;
+	u32 max_sge;
+	u32 max_inline;
+	bool draining;
+};
+
+/**
+ * struct pinrxe_rwqe - a receive WQE as the responder uses it
+ * @wr_id: the application's work request id
+ * @num_sge: entries used in @sge
+ * @length: the SGE lengths summed, capped at PINRXE_MAX_MSG_SZ (no message
+ *	can fill more)
+ * @sge: the scatter list
+ */
+struct pinrxe_rwqe {
+	u64 wr_id;
+	u32 num_sge;
+	u32 length;
+	struct pinrxe_sge sge[PINRXE_MAX_SGE];
+};
+
+/**
+ * struct pinrxe_rq - a receive queue of a QP without an SRQ
+ * @queue: the ring the application posts to
+ * @elem: a buffer of one ring element, the copy pinrxe_queue_consume()
+ *	makes before validation; used from the QP's task only
+ * @num_wqe: ring size, reported as max_recv_wr
+ * @max_sge: SGEs a WQE may carry
+ */
+struct pinrxe_rq {
+	struct pinrxe_queue queue;
+	void *elem;
+	u32 num_wqe;
+	u32 max_sge;
+};
+
+/**
+ * struct pinrxe_srq - a shared receive queue
+ * @ibsrq: the core SRQ
+ * @lock: serialises taking WQEs (by the tasks of every QP using the SRQ)
+ *	with arming the limit; taken with interrupts off
+ * @queue: the ring the application posts to
+ * @elem: a buffer of one ring element, used under @lock
+ * @num_wqe: ring size, reported as max_wr
+ * @max_sge: SGEs a WQE may carry
+ * @limit: armed limit: when a take leaves fewer WQEs than this, the SRQ
+ *	gets IB_EVENT_SRQ_LIMIT_REACHED and the limit disarms (0)
+ */
+struct pinrxe_srq {
+	struct ib_srq ibsrq;
+	spinlock_t lock;	/* see above */
+	struct pinrxe_queue queue;
+	void *elem;
+	u32 num_wqe;
+	u32 max_sge;
+	u32 limit;
+};
+
+/**
+ * struct pinrxe_req_state - the requester's side of a QP
+ * @psn: PSN of the next packet to send
+ * @index: free-running SQ index of the WQE being sent
+ * @av_valid: the QP has a path (qp->av): connected QPs may send
+ * @rd_atomic: reads and atomics outstanding (bounded by max_rd_atomic)
+ * @pkts_since_ack: packets sent since the last ack request
+ * @rewind_psn: set with @rewind: go back and resend from this PSN
+ * @rewind: a retransmission is due from @rewind_psn
+ */
+struct pinrxe_req_state {
+	u32 psn;
+	u32 index;
+	bool av_valid;
+	u32 rd_atomic;
+	u32 pkts_since_ack;
+	u32 rewind_psn;
+	bool rewind;
+};
+
+/**
+ * struct pinrxe_comp_state - the completer's side of a QP
+ * @psn: PSN of the oldest packet not yet acknowledged
+ * @pkts: response packets (ACKs, read responses, atomic ACKs) received
+ *	and not yet processed
+ * @retrans_timer: fires when the oldest outstanding packet went
+ *	unanswered for the QP's timeout
+ * @rnr_timer: ends the wait after an RNR NAK
+ * @timeout: set by @retrans_timer, consumed by the completer
+ * @rnr_wait: waiting for @rnr_timer
+ * @retry_cnt: retries left for this WQE (attr.retry_cnt)
+ * @rnr_retry: RNR retries left (attr.rnr_retry; 7 means unlimited)
+ */
+struct pinrxe_comp_state {
+	u32 psn;
+	struct sk_buff_head pkts;
+	struct timer_list retrans_timer;
+	struct timer_list rnr_timer;
+	bool timeout;
+	bool rnr_wait;
+	u8 retry_cnt;
+	u8 rnr_retry;
+};
+
+/**
+ * struct pinrxe_resp_res - a read or atomic the responder executed, kept
+ *	so a duplicate request can be answered again
+ * @kind: 0 (free), PINRXE_READ_MASK or PINRXE_ATOMIC_MASK
+ * @first_psn: PSN of the request (and of the first response packet)
+ * @last_psn: PSN of the last response packet
+ * @va: read: remote address
+ * @rkey: read: its key
+ * @length: read: bytes
+ * @orig: atomic: the value returned
+ */
+struct pinrxe_resp_res {
+	u32 kind;
+	u32 first_psn;
+	u32 last_psn;
+	u64 va;
+	u32 rkey;
+	u32 length;
+	u64 orig;
+};
+
+#define PINRXE_MAX_RD_ATOMIC	16
+
+/**
+ * struct pinrxe_resp_state - the responder's side of a QP
+ * @psn: the expected PSN (ePSN) of the next request packet
+ * @msn: message sequence number, counts completed requests
+ * @pkts: request packets received and not yet processed
+ * @rwqe: the receive WQE the current SEND message scatters into
+ * @have_rwqe: @rwqe is taken from the RQ/SRQ and in use
+ * @cur_sge: scatter position in @rwqe
+ * @sge_offset: scatter position in @rwqe
+ * @msg_len: bytes of the current SEND message received so far
+ * @in_msg: inside a multi-packet message (a FIRST was accepted)
+ * @msg_opcode_mask: PINRXE_SEND_MASK or PINRXE_WRITE_MASK of that message
+ * @va: RDMA WRITE: where the next payload byte goes
+ * @rkey: RDMA WRITE: the target key
+ * @resid: RDMA WRITE: bytes of the RETH length still to come
+ * @nak_sent: a sequence-error NAK went out; no more until ePSN arrives
+ * @drop_msg: UC: the current message lost a packet, drop until FIRST/ONLY
+ * @res: read/atomic resources, a ring of max_dest_rd_atomic entries
+ * @res_head: next @res entry to use
+ */
+struct pinrxe_resp_state {
+	u32 psn;
+	u32 msn;
+	struct sk_buff_head pkts;
+	struct pinrxe_rwqe rwqe;
+	bool have_rwqe;
+	u32 cur_sge;
+	u32 sge_offset;
+	u32 msg_len;
+	bool in_msg;
+	u32 msg_opcode_mask;
+	u64 va;
+	u32 rkey;
+	u32 resid;
+	bool nak_sent;
+	bool drop_msg;
+	struct pinrxe_resp_res res[PINRXE_MAX_RD_ATOMIC];
+	u32 res_head;
+};
+
+/**
+ * struct pinrxe_qp - a queue pair
+ * @ibqp: the core QP
+ * @ref: references: one for the QPN lookup table, one per pinrxe_qp_get()
+ * @released: completed when @ref drops to zero, for destroy to wait on
+ * @modify_mutex: serialises modify_qp and query_qp, which ib_core lets run
+ *	in parallel on one QP
+ * @state: the QP state.  Changed only by modify_qp, with @task stopped, and
+ *	by the task itself (pinrxe_qp_error()), so never concurrently; read
+ *	with READ_ONCE() from other contexts (packet receive)
+ * @attr: the attributes as last set by modify_qp (its qp_state and
+ *	cur_qp_state are not kept up to date: see @state).  Only modify_qp
+ *	writes them, and only while @task is stopped, so the data path reads
+ *	them from the task without a lock.  @attr.ah_attr is the path as
+ *	given, its sgid_attr held by ib_core until the path changes; @av is
+ *	the same path already resolved
+ * @attr_changed: IB_QP_* mask of the attributes modify_qp set since the
+ *	data path last cleared it; e.g. on IB_QP_SQ_PSN the requester reloads
+ *	its next PSN from @attr.sq_psn.  Written by modify_qp with @task
+ *	stopped, read and cleared by the data path from the task
+ * @av: the primary path of an RC or UC QP, resolved from @attr.ah_attr
+ *	when modify_qp sets IB_QP_AV
+ * @src_port: the UDP source port of the QP's packets: pinrxe_qp_src_port()
+ *	until the path is set, then rdma_get_udp_sport() of its flow label
+ *	and the two QPNs, as rdma_rxe does
+ * @mtu: path MTU in bytes, from @attr.path_mtu
+ * @sq_sig_all: every send WR completes, signaled or not
+ * @last_wqe_reached: IB_EVENT_QP_LAST_WQE_REACHED was sent since the QP
+ *	last entered ERR (QPs with an SRQ only)
+ * @scq: the send CQ
+ * @rcq: the receive CQ
+ * @srq: the SRQ receives come from, or NULL (then @rq is used)
+ * @sq: the send queue
+ * @rq: the receive queue, unused with an SRQ
+ * @task: runs the data path
+ * @req: the requester's state (pinrxe_req.c)
+ * @comp: the completer's state (pinrxe_comp.c)
+ * @resp: the responder's state (pinrxe_resp.c)
+ *
+ * CQs, SRQ and PD stay alive while the QP exists: ib_core counts the QP as
+ * their user and refuses to destroy them before it.
+ */
+struct pinrxe_qp {
+	struct ib_qp ibqp;
+	refcount_t ref;
+	struct completion released;
+	struct mutex modify_mutex;	/* see above */
+	enum ib_qp_state state;
+	struct ib_qp_attr attr;
+	u32 attr_changed;
+	struct pinrxe_av av;
+	u16 src_port;
+	u32 mtu;
+	bool sq_sig_all;
+	bool last_wqe_reached;
+	struct pinrxe_cq *scq;
+	struct pinrxe_cq *rcq;
+	struct pinrxe_srq *srq;
+	struct pinrxe_sq sq;
+	struct pinrxe_rq rq;
+	struct pinrxe_task task;
+	struct pinrxe_req_state req;
+	struct pinrxe_comp_state comp;
+	struct pinrxe_resp_state resp;
+};
+
+/**
+ * struct pinrxe_ah - an address handle
+ * @ibah: the core AH
+ * @ah_num: its number in the device's @ah_xa, which UD send WQEs carry
+ * @ref: references: one for the table, one per pinrxe_ah_get()
+ * @released: completed when @ref drops to zero
+ * @av: the address, resolved when the AH was created
+ *
+ * UD requesters must check that the AH's PD (@ibah.pd) is the QP's.
+ */
+struct pinrxe_ah {
+	struct ib_ah ibah;
+	u32 ah_num;
+	refcount_t ref;
+	struct completion released;
+	struct pinrxe_av av;
 };
 
 static inline struct pinrxe_dev *to_pdev(struct ib_device *ibdev)
@@ -68,8 +592,191 @@ struct pinrxe_dev *pinrxe_get_dev_by_netdev(struct net_device *ndev);
 void pinrxe_put_dev(struct pinrxe_dev *pdev);
 void pinrxe_dealloc_driver(struct ib_device *ibdev);
 
+static inline struct pinrxe_mr *to_pmr(struct ib_mr *ibmr)
+{
+	return container_of(ibmr, struct pinrxe_mr, ibmr);
+}
+
+/* pinrxe_mr.c */
+struct ib_mr *pinrxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
+				 u64 iova, int access, struct ib_udata *udata);
+struct ib_mr *pinrxe_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
+				   u64 length, u64 iova, int access,
+				   struct ib_pd *ibpd, struct ib_udata *udata);
+int pinrxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
+
+/* What a data-path access to an MR is: local or by rkey, and its rights. */
+enum pinrxe_mr_lookup {
+	PINRXE_LOOKUP_LOCAL,	/* by lkey */
+	PINRXE_LOOKUP_REMOTE,	/* by rkey */
+};
+
+/* Which way a copy moves data. */
+enum pinrxe_copy_dir {
+	PINRXE_TO_MR,
+	PINRXE_FROM_MR,
+};
+
+struct pinrxe_mr *pinrxe_mr_get(struct pinrxe_dev *pdev, u32 key,
+				enum pinrxe_mr_lookup how, struct ib_pd *pd,
+				int access, u64 iova, u64 length, int *err);
+void pinrxe_mr_put(struct pinrxe_mr *mr);
+void pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
+		    enum pinrxe_copy_dir dir);
+int pinrxe_mr_atomic(struct pinrxe_mr *mr, u64 iova, bool cmp_swap,
+		     u64 compare_add, u64 swap, u64 *orig);
+int pinrxe_copy_sgl(struct pinrxe_dev *pdev, struct ib_pd *pd,
+		    const struct pinrxe_sge *sge, u32 num_sge, u32 *cur_sge,
+		    u32 *sge_offset, void *buf, u32 len,
+		    enum pinrxe_copy_dir dir);
+
+static inline struct pinrxe_cq *to_pcq(struct ib_cq *ibcq)
+{
+	return container_of(ibcq, struct pinrxe_cq, ibcq);
+}
+
+/* pinrxe_queue.c */
+int pinrxe_queue_init(struct pinrxe_queue *q, struct ib_ucontext *uctx,
+		      enum pinrxe_queue_dir dir, u32 num_elems, u32 elem_size);
+void pinrxe_queue_cleanup(struct pinrxe_queue *q);
+void pinrxe_queue_mmap_info(const struct pinrxe_queue *q,
+			    struct pinrxe_mmap_info *mi);
+int pinrxe_queue_count(const struct pinrxe_queue *q);
+void *pinrxe_queue_produce_slot(struct pinrxe_queue *q);
+void pinrxe_queue_produce(struct pinrxe_queue *q);
+int pinrxe_queue_consume(struct pinrxe_queue *q, void *elem);
+int pinrxe_queue_resize(struct pinrxe_queue *q, struct ib_ucontext *uctx,
+			u32 num_elems, u32 max_pending, spinlock_t *lock);
+int pinrxe_mmap(struct ib_ucontext *uctx, struct vm_area_struct *vma);
+void pinrxe_mmap_free(struct rdma_user_mmap_entry *rdma_entry);
+
+/* pinrxe_cq.c */
+int pinrxe_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
+		     struct uverbs_attr_bundle *attrs);
+int pinrxe_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata);
+int pinrxe_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata);
+int pinrxe_req_notify_cq(struct ib_cq *ibcq, enum ib_cq_notify_flags flags);
+int pinrxe_cq_post(struct pinrxe_cq *cq, const struct pinrxe_cqe *cqe,
+		   bool solicited);
+
+static inline struct pinrxe_qp *to_pqp(struct ib_qp *ibqp)
+{
+	return container_of(ibqp, struct pinrxe_qp, ibqp);
+}
+
+static inline struct pinrxe_srq *to_psrq(struct ib_srq *ibsrq)
+{
+	return container_of(ibsrq, struct pinrxe_srq, ibsrq);
+}
+
+static inline struct pinrxe_ah *to_pah(struct ib_ah *ibah)
+{
+	return container_of(ibah, struct pinrxe_ah, ibah);
+}
+
+/* pinrxe_qp.c */
+int pinrxe_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
+		     struct ib_udata *udata);
+int pinrxe_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
+		     struct ib_udata *udata);
+int pinrxe_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
+		    struct ib_qp_init_attr *init);
+int pinrxe_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata);
+int pinrxe_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
+		     const struct ib_send_wr **bad_wr);
+int pinrxe_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
+		     const struct ib_recv_wr **bad_wr);
+struct pinrxe_qp *pinrxe_qp_get(struct pinrxe_dev *pdev, u32 qpn);
+void pinrxe_qp_put(struct pinrxe_qp *qp);
+void pinrxe_qp_event(struct pinrxe_qp *qp, enum ib_event_type type);
+void pinrxe_qp_error(struct pinrxe_qp *qp);
+void pinrxe_qp_sq_error(struct pinrxe_qp *qp);
+void pinrxe_qp_flush(struct pinrxe_qp *qp);
+u32 pinrxe_wc_opcode(u32 wr_opcode);
+int pinrxe_sq_fetch(struct pinrxe_qp *qp);
+struct pinrxe_swqe *pinrxe_sq_wqe(struct pinrxe_qp *qp, u32 index);
+void pinrxe_sq_retire(struct pinrxe_qp *qp);
+int pinrxe_rq_take(struct pinrxe_qp *qp, struct pinrxe_rwqe *rwqe);
+int pinrxe_rwqe_copy(const struct pinrxe_recv_wqe *wqe, u32 max_sge,
+		     struct pinrxe_rwqe *rwqe);
+
+/* pinrxe_srq.c */
+int pinrxe_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
+		      struct ib_udata *udata);
+int pinrxe_modify_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr,
+		      enum ib_srq_attr_mask mask, struct ib_udata *udata);
+int pinrxe_query_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr);
+int pinrxe_destroy_srq(struct ib_srq *ibsrq, struct ib_udata *udata);
+int pinrxe_srq_take(struct pinrxe_srq *srq, struct pinrxe_rwqe *rwqe);
+
+/* pinrxe_ah.c */
+int pinrxe_av_check(const struct rdma_ah_attr *ah, struct pinrxe_av *av);
+int pinrxe_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
+		     struct ib_udata *udata);
+int pinrxe_destroy_ah(struct ib_ah *ibah, u32 flags);
+struct pinrxe_ah *pinrxe_ah_get(struct pinrxe_dev *pdev, u32 ah_num);
+void pinrxe_ah_put(struct pinrxe_ah *ah);
+
+/* pinrxe_task.c */
+void pinrxe_task_init(struct pinrxe_qp *qp);
+void pinrxe_task_sched(struct pinrxe_qp *qp, unsigned long what);
+void pinrxe_task_stop(struct pinrxe_qp *qp);
+void pinrxe_task_start(struct pinrxe_qp *qp);
+void pinrxe_task_drain(struct pinrxe_qp *qp);
+int pinrxe_task_module_init(void);
+void pinrxe_task_module_exit(void);
+
+/*
+ * The data path (pinrxe_req.c, pinrxe_comp.c, pinrxe_resp.c), run by the
+ * QP's task: each returns 0 when it wants to be called again at once and
+ * -EAGAIN when it ran out of work.  They run in every QP state and must
+ * check it: in RESET each drops what it holds (queued packets, partial
+ * progress, references, timers) and returns -EAGAIN; in ERR (and SQE for
+ * the send side) each stops, after which the task flushes the queues
+ * (pinrxe_qp_flush()).
+ */
+int pinrxe_requester(struct pinrxe_qp *qp);
+int pinrxe_completer(struct pinrxe_qp *qp);
+int pinrxe_responder(struct pinrxe_qp *qp);
+
+/* pinrxe_xfer.c: data-path state shared by the three stages */
+void pinrxe_xfer_init(struct pinrxe_qp *qp);
+void pinrxe_xfer_reset(struct pinrxe_qp *qp);
+void pinrxe_xfer_cleanup(struct pinrxe_qp *qp);
+void pinrxe_xfer_sync(struct pinrxe_qp *qp);
+void pinrxe_qp_rcv(struct pinrxe_qp *qp, struct sk_buff *skb);
+int pinrxe_psn_cmp(u32 a, u32 b);
+struct sk_buff *pinrxe_xfer_pkt(struct pinrxe_qp *qp,
+				const struct pinrxe_av *av, u8 opcode,
+				u32 payload_len, u32 psn, bool ackreq, bool se,
+				u32 dest_qpn, struct pinrxe_pkt_info *pkt);
+void pinrxe_xfer_send(struct pinrxe_qp *qp, struct sk_buff *skb,
+		      struct pinrxe_pkt_info *pkt, const struct pinrxe_av *av);
+void pinrxe_xfer_skip(const struct pinrxe_sge *sge, u32 num_sge, u32 *cur_sge,
+		      u32 *sge_offset, u32 len);
+void pinrxe_comp_wqe(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe,
+		     u32 status);
+
 /* pinrxe_verbs.c */
 int pinrxe_init_device(struct pinrxe_dev *pdev);
+
+/* pinrxe_counters.c */
+static inline void pinrxe_counter_add(struct pinrxe_dev *pdev,
+				      enum pinrxe_counter counter, s64 n)
+{
+	atomic64_add(n, &pdev->counters[counter]);
+}
+
+static inline void pinrxe_counter_inc(struct pinrxe_dev *pdev,
+				      enum pinrxe_counter counter)
+{
+	atomic64_inc(&pdev->counters[counter]);
+}
+
+struct rdma_hw_stats *pinrxe_alloc_hw_port_stats(struct ib_device *ibdev,
+						 u32 port_num);
+int pinrxe_get_hw_stats(struct ib_device *ibdev, struct rdma_hw_stats *stats,
+			u32 port, int index);
 
 /* pinrxe_net.c */
 enum ib_port_state pinrxe_netdev_port_state(struct net_device *ndev);

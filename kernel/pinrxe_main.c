@@ -20,6 +20,7 @@ MODULE_LICENSE("Dual BSD/GPL");
  * another driver's devices.
  */
 static LIST_HEAD(pinrxe_dev_list);
+/* Taken with bottom halves off: packet receive looks devices up. */
 static DEFINE_SPINLOCK(pinrxe_dev_lock);
 static DECLARE_WAIT_QUEUE_HEAD(pinrxe_dev_wq);
 
@@ -34,14 +35,14 @@ struct pinrxe_dev *pinrxe_get_dev_by_netdev(struct net_device *ndev)
 {
 	struct pinrxe_dev *pdev, *found = NULL;
 
-	spin_lock(&pinrxe_dev_lock);
+	spin_lock_bh(&pinrxe_dev_lock);
 	list_for_each_entry(pdev, &pinrxe_dev_list, list) {
 		if (pdev->ndev == ndev && ib_device_try_get(&pdev->ib_dev)) {
 			found = pdev;
 			break;
 		}
 	}
-	spin_unlock(&pinrxe_dev_lock);
+	spin_unlock_bh(&pinrxe_dev_lock);
 	return found;
 }
 
@@ -55,10 +56,10 @@ static bool pinrxe_netdev_in_use(struct net_device *ndev)
 	struct pinrxe_dev *pdev;
 	bool used = false;
 
-	spin_lock(&pinrxe_dev_lock);
+	spin_lock_bh(&pinrxe_dev_lock);
 	list_for_each_entry(pdev, &pinrxe_dev_list, list)
 		used |= pdev->ndev == ndev;
-	spin_unlock(&pinrxe_dev_lock);
+	spin_unlock_bh(&pinrxe_dev_lock);
 	return used;
 }
 
@@ -73,10 +74,20 @@ void pinrxe_dealloc_driver(struct ib_device *ibdev)
 {
 	struct pinrxe_dev *pdev = to_pdev(ibdev);
 
-	spin_lock(&pinrxe_dev_lock);
+	spin_lock_bh(&pinrxe_dev_lock);
 	list_del(&pdev->list);
-	spin_unlock(&pinrxe_dev_lock);
+	spin_unlock_bh(&pinrxe_dev_lock);
+	pinrxe_udp_close(pdev);
 	netdev_put(pdev->ndev, &pdev->ndev_tracker);
+	/* ib_core destroyed every MR before this: nothing stays pinned. */
+	WARN_ON(!xa_empty(&pdev->mr_xa));
+	WARN_ON(atomic64_read(&pdev->pinned_pages));
+	xa_destroy(&pdev->mr_xa);
+	/* Likewise every QP and AH. */
+	WARN_ON(!xa_empty(&pdev->qp_xa));
+	WARN_ON(!xa_empty(&pdev->ah_xa));
+	xa_destroy(&pdev->qp_xa);
+	xa_destroy(&pdev->ah_xa);
 	wake_up_all(&pinrxe_dev_wq);
 }
 
@@ -126,11 +137,14 @@ static int pinrxe_newlink(const char *ibdev_name, struct net_device *ndev)
 	pdev->ndev = ndev;
 	netdev_hold(ndev, &pdev->ndev_tracker, GFP_KERNEL);
 
-	spin_lock(&pinrxe_dev_lock);
+	spin_lock_bh(&pinrxe_dev_lock);
 	list_add_tail(&pdev->list, &pinrxe_dev_list);
-	spin_unlock(&pinrxe_dev_lock);
+	spin_unlock_bh(&pinrxe_dev_lock);
 
 	err = pinrxe_init_device(pdev);
+	/* Fails while another socket (rdma_rxe's) holds the RoCEv2 port. */
+	if (!err)
+		err = pinrxe_udp_open(pdev);
 	if (!err)
 		err = ib_register_device(&pdev->ib_dev, ibdev_name, NULL);
 	if (err) {
@@ -153,14 +167,14 @@ static struct pinrxe_dev *pinrxe_get_any_dev(void)
 {
 	struct pinrxe_dev *pdev, *found = NULL;
 
-	spin_lock(&pinrxe_dev_lock);
+	spin_lock_bh(&pinrxe_dev_lock);
 	list_for_each_entry(pdev, &pinrxe_dev_list, list) {
 		if (ib_device_try_get(&pdev->ib_dev)) {
 			found = pdev;
 			break;
 		}
 	}
-	spin_unlock(&pinrxe_dev_lock);
+	spin_unlock_bh(&pinrxe_dev_lock);
 	return found;
 }
 
@@ -168,9 +182,9 @@ static bool pinrxe_dev_list_empty(void)
 {
 	bool empty;
 
-	spin_lock(&pinrxe_dev_lock);
+	spin_lock_bh(&pinrxe_dev_lock);
 	empty = list_empty(&pinrxe_dev_list);
-	spin_unlock(&pinrxe_dev_lock);
+	spin_unlock_bh(&pinrxe_dev_lock);
 	return empty;
 }
 
@@ -192,9 +206,14 @@ static int __init pinrxe_module_init(void)
 {
 	int err;
 
-	err = pinrxe_net_init();
+	err = pinrxe_task_module_init();
 	if (err)
 		return err;
+	err = pinrxe_net_init();
+	if (err) {
+		pinrxe_task_module_exit();
+		return err;
+	}
 	rdma_link_register(&pinrxe_link_ops);
 	pr_info("pinrxe: loaded\n");
 	return 0;
@@ -206,6 +225,7 @@ static void __exit pinrxe_module_exit(void)
 	rdma_link_unregister(&pinrxe_link_ops);
 	pinrxe_unregister_all();
 	pinrxe_net_exit();
+	pinrxe_task_module_exit();
 	pr_info("pinrxe: unloaded\n");
 }
 

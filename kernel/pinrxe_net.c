@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The netdev side: port state follows the bound netdev's carrier, and a
- * netdev that goes away takes its device with it.  (GIDs need nothing here:
- * ib_core's RoCE GID management follows the netdev's addresses on its own
- * once the port is bound with ib_device_set_netdev().)
+ * netdev that goes away takes its device with it (moving it to another
+ * network namespace counts: the device's UDP socket stays behind).  GIDs
+ * need nothing here: ib_core's RoCE GID management follows the netdev's
+ * addresses on its own once the port is bound with ib_device_set_netdev().
+ * The wire itself is pinrxe_udp.c's.
  */
 #include <linux/netdevice.h>
 #include <rdma/ib_verbs.h>
 
 #include "pinrxe.h"
+#include "pinrxe_opcode.h"
 
 /**
  * pinrxe_netdev_port_state() - the IB port state a netdev implies
@@ -83,12 +86,30 @@ static struct notifier_block pinrxe_netdev_nb = {
 	.notifier_call = pinrxe_netdev_event,
 };
 
+/**
+ * pinrxe_net_init() - set up the network side at module load
+ *
+ * Return: 0, or an error with nothing left registered.
+ */
 int pinrxe_net_init(void)
 {
-	return register_netdevice_notifier(&pinrxe_netdev_nb);
+	int err;
+
+	pinrxe_opcode_init();
+	err = pinrxe_udp_init();
+	if (err)
+		return err;
+	err = register_netdevice_notifier(&pinrxe_netdev_nb);
+	if (err)
+		pinrxe_udp_exit();
+	return err;
 }
 
+/**
+ * pinrxe_net_exit() - undo pinrxe_net_init() once every device is gone
+ */
 void pinrxe_net_exit(void)
 {
 	unregister_netdevice_notifier(&pinrxe_netdev_nb);
+	pinrxe_udp_exit();
 }

@@ -2,8 +2,8 @@
 /*
  * Verbs glue: the ib_device_ops table and the device- and port-level verbs.
  *
- * Only what works is advertised.  Queue pairs, completion queues and memory
- * regions are not implemented yet, so their limits are reported as zero and
+ * Only what works is advertised.  Queue pairs and memory regions are not
+ * implemented yet, so their limits are reported as zero and
  * their ops are left unset: ib_core then answers EOPNOTSUPP to userspace and
  * keeps kernel clients (MAD, CM) away from the device.
  */
@@ -150,9 +150,11 @@ static void pinrxe_dealloc_ucontext(struct ib_ucontext *ibuc)
  * Providing this op tells ib_core that the device may be unregistered
  * while processes still hold it open: ib_core destroys their objects, zaps
  * mappings made through rdma_user_mmap_entry and sends them
- * IBV_EVENT_DEVICE_FATAL.  Nothing driver-private is mapped, so nothing is
- * left to do here; without the op, netdev removal and module unload would
- * wait for every such process to exit.
+ * IBV_EVENT_DEVICE_FATAL.  The only driver-private mappings, rings, are
+ * plain pages that each mapping holds a reference to and whose buffers go
+ * with their mmap entries (pinrxe_queue.c), so nothing is left to do here;
+ * without the op, netdev removal and module unload would wait for every
+ * such process to exit.
  */
 static void pinrxe_disassociate_ucontext(struct ib_ucontext *ibuc)
 {
@@ -194,20 +196,47 @@ static const struct ib_device_ops pinrxe_dev_ops = {
 	.driver_id = RDMA_DRIVER_UNKNOWN,
 	.uverbs_abi_ver = PINRXE_UVERBS_ABI_VERSION,
 
+	.alloc_hw_port_stats = pinrxe_alloc_hw_port_stats,
 	.alloc_pd = pinrxe_alloc_pd,
 	.alloc_ucontext = pinrxe_alloc_ucontext,
+	.create_cq = pinrxe_create_cq,
+	.create_qp = pinrxe_create_qp,
+	.create_srq = pinrxe_create_srq,
+	.create_user_ah = pinrxe_create_ah,
 	.dealloc_driver = pinrxe_dealloc_driver,
 	.dealloc_pd = pinrxe_dealloc_pd,
 	.dealloc_ucontext = pinrxe_dealloc_ucontext,
+	.dereg_mr = pinrxe_dereg_mr,
+	.destroy_ah = pinrxe_destroy_ah,
+	.destroy_cq = pinrxe_destroy_cq,
+	.destroy_qp = pinrxe_destroy_qp,
+	.destroy_srq = pinrxe_destroy_srq,
+	.modify_qp = pinrxe_modify_qp,
+	.modify_srq = pinrxe_modify_srq,
+	.post_recv = pinrxe_post_recv,
+	.post_send = pinrxe_post_send,
 	.disassociate_ucontext = pinrxe_disassociate_ucontext,
 	.get_dev_fw_str = pinrxe_get_dev_fw_str,
+	.get_hw_stats = pinrxe_get_hw_stats,
 	.get_link_layer = pinrxe_get_link_layer,
 	.get_port_immutable = pinrxe_get_port_immutable,
+	.mmap = pinrxe_mmap,
+	.mmap_free = pinrxe_mmap_free,
 	.query_device = pinrxe_query_device,
+	.query_qp = pinrxe_query_qp,
+	.query_srq = pinrxe_query_srq,
 	.query_pkey = pinrxe_query_pkey,
 	.query_port = pinrxe_query_port,
+	.reg_user_mr = pinrxe_reg_user_mr,
+	.req_notify_cq = pinrxe_req_notify_cq,
+	.rereg_user_mr = pinrxe_rereg_user_mr,
+	.resize_cq = pinrxe_resize_cq,
 
+	INIT_RDMA_OBJ_SIZE(ib_ah, pinrxe_ah, ibah),
+	INIT_RDMA_OBJ_SIZE(ib_cq, pinrxe_cq, ibcq),
 	INIT_RDMA_OBJ_SIZE(ib_pd, pinrxe_pd, ibpd),
+	INIT_RDMA_OBJ_SIZE(ib_qp, pinrxe_qp, ibqp),
+	INIT_RDMA_OBJ_SIZE(ib_srq, pinrxe_srq, ibsrq),
 	INIT_RDMA_OBJ_SIZE(ib_ucontext, pinrxe_ucontext, ibuc),
 };
 
@@ -222,7 +251,23 @@ static void pinrxe_init_attr(struct pinrxe_dev *pdev)
 	attr->sys_image_guid = pdev->ib_dev.node_guid;
 	attr->page_size_cap = PAGE_SIZE;
 	attr->max_pd = PINRXE_MAX_PD;
+	attr->max_cq = PINRXE_MAX_CQ;
+	attr->max_cqe = PINRXE_MAX_CQE;
+	attr->max_mr = PINRXE_MAX_MR - 1;
+	attr->max_mr_size = U64_MAX;
 	attr->max_pkeys = PINRXE_PKEY_TBL_LEN;
+	attr->max_qp = PINRXE_MAX_QP;
+	attr->max_qp_wr = PINRXE_MAX_QP_WR;
+	attr->max_send_sge = PINRXE_MAX_SGE;
+	attr->max_recv_sge = PINRXE_MAX_SGE;
+	attr->max_sge_rd = PINRXE_MAX_SGE;
+	attr->max_qp_rd_atom = PINRXE_MAX_RD_ATOMIC;
+	attr->max_qp_init_rd_atom = PINRXE_MAX_RD_ATOMIC;
+	attr->max_res_rd_atom = PINRXE_MAX_QP * PINRXE_MAX_RD_ATOMIC;
+	attr->max_srq = PINRXE_MAX_SRQ;
+	attr->max_srq_wr = PINRXE_MAX_SRQ_WR;
+	attr->max_srq_sge = PINRXE_MAX_SGE;
+	attr->max_ah = PINRXE_MAX_AH;
 	attr->device_cap_flags = IB_DEVICE_SYS_IMAGE_GUID;
 	/* Devices made with `rdma link add` may be removed with `link del`. */
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
@@ -242,11 +287,27 @@ int pinrxe_init_device(struct pinrxe_dev *pdev)
 	ibdev->node_type = RDMA_NODE_IB_CA;
 	ibdev->phys_port_cnt = 1;
 	ibdev->num_comp_vectors = 1;
+	/*
+	 * Userspace arms CQs with the req_notify_cq write command (there is
+	 * no ioctl method), which ib_core leaves off by default: hardware
+	 * arms its CQs through doorbells.
+	 */
+	ibdev->uverbs_cmd_mask |= BIT_ULL(IB_USER_VERBS_CMD_REQ_NOTIFY_CQ);
+	/*
+	 * Likewise the doorbells of user QPs: post_send and post_recv write
+	 * commands with no work requests (pinrxe_post_send()).
+	 */
+	ibdev->uverbs_cmd_mask |= BIT_ULL(IB_USER_VERBS_CMD_POST_SEND) |
+				  BIT_ULL(IB_USER_VERBS_CMD_POST_RECV);
 	/* The GUID is the netdev's EUI-48 expanded to EUI-64, as RoCE does. */
 	addrconf_addr_eui48((unsigned char *)&ibdev->node_guid,
 			    pdev->ndev->dev_addr);
 	strscpy(ibdev->node_desc, "pinrxe", sizeof(ibdev->node_desc));
 	pinrxe_init_attr(pdev);
+	xa_init_flags(&pdev->mr_xa, XA_FLAGS_ALLOC1);
+	/* Both looked up from softirq (packet receive, sends): irq-safe locks. */
+	xa_init_flags(&pdev->qp_xa, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
+	xa_init_flags(&pdev->ah_xa, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
 	pdev->port_state = pinrxe_netdev_port_state(pdev->ndev);
 	return ib_device_set_netdev(ibdev, pdev->ndev, PINRXE_PORT);
 }

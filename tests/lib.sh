@@ -50,6 +50,9 @@ wait_until() {
 load_rdma_core() {
 	modprobe ib_uverbs
 	modprobe rdma_ucm
+	# pinrxe's UDP sockets; insmod does not load dependencies.
+	modprobe udp_tunnel
+	modprobe ip6_udp_tunnel
 }
 
 load_pinrxe() {

@@ -49,11 +49,14 @@ run_one() {
 	report "$name" "$rc" $((SECONDS - start)) "$log"
 }
 
+# A case may ask for kernel command-line arguments with a line
+# "# guest-append: ARGS" (huge pages, movablecore=...).
 guest_case() {
-	local out=$results/$1
+	local out=$results/$1 append
 	shift
+	append=$(sed -n 's/^# guest-append: //p' "$1")
 	"$top/tests/guest/run-guest.sh" --out "$out" --timeout 300 \
-		bash "$@"
+		--append "$append" bash "$@"
 	local rc=$?
 	# The guest's own view of the case: what it printed.
 	[ -f "$out/output.log" ] && cat "$out/output.log"

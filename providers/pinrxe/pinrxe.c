@@ -1,15 +1,16 @@
 /*
  * pinrxe userspace verbs provider.
  *
- * The pinrxe kernel driver has no driver-private uverbs data, so every verb
- * is a plain ibv_cmd_* call.  Only the device/context/port/PD verbs exist
- * for now; all other members of the ops table stay NULL and libibverbs
- * reports them as not supported.
+ * Most verbs are plain ibv_cmd_* calls.  Completion queues are rings the
+ * kernel fills and this provider maps and polls (see pinrxe_abi.h for the
+ * layout and the index protocol).  Members of the ops table left NULL are
+ * reported by libibverbs as not supported.
  */
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "pinrxe.h"
 
@@ -94,12 +95,261 @@ static int pinrxe_dealloc_pd(struct ibv_pd *pd)
 	return 0;
 }
 
+static_assert(sizeof(struct pinrxe_ring_hdr) == PINRXE_RING_HDR_SIZE,
+	      "pinrxe_ring_hdr");
+static_assert(sizeof(struct pinrxe_cqe) == 64, "pinrxe_cqe");
+
+/*
+ * Map a CQ ring described by the kernel, after checking that the
+ * description is one this provider understands.  Returns the mapping, or
+ * NULL with errno set.
+ */
+static struct pinrxe_ring_hdr *pinrxe_map_cq_ring(struct ibv_context *context,
+						  const struct pinrxe_mmap_info *mi,
+						  uint32_t num_cqe)
+{
+	void *ring;
+
+	if (!num_cqe || (num_cqe & (num_cqe - 1)) ||
+	    mi->size < PINRXE_RING_HDR_SIZE +
+		       (uint64_t)num_cqe * sizeof(struct pinrxe_cqe)) {
+		errno = EPROTO;
+		return NULL;
+	}
+	ring = mmap(NULL, mi->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    context->cmd_fd, mi->offset);
+	return ring == MAP_FAILED ? NULL : ring;
+}
+
+static struct ibv_cq *pinrxe_create_cq(struct ibv_context *context, int cqe,
+				       struct ibv_comp_channel *channel,
+				       int comp_vector)
+{
+	struct upinrxe_create_cq_resp resp = {};
+	struct pinrxe_cq *cq;
+	int ret;
+
+	/* Zeroed: ibv_cmd_destroy_cq() on the error path uses its mutex. */
+	cq = calloc(1, sizeof(*cq));
+	if (!cq)
+		return NULL;
+
+	ret = ibv_cmd_create_cq(context, cqe, channel, comp_vector, &cq->ibv_cq,
+				NULL, 0, &resp.ibv_resp, sizeof(resp));
+	if (ret) {
+		free(cq);
+		errno = ret;
+		return NULL;
+	}
+
+	cq->ring = pinrxe_map_cq_ring(context, &resp.drv.mi, resp.drv.num_cqe);
+	if (!cq->ring) {
+		ret = errno;
+		ibv_cmd_destroy_cq(&cq->ibv_cq);
+		free(cq);
+		errno = ret;
+		return NULL;
+	}
+	cq->map_size = resp.drv.mi.size;
+	cq->num_cqe = resp.drv.num_cqe;
+	cq->cons = 0;
+	pthread_spin_init(&cq->lock, PTHREAD_PROCESS_PRIVATE);
+
+	return &cq->ibv_cq;
+}
+
+static int pinrxe_destroy_cq(struct ibv_cq *ibcq)
+{
+	struct pinrxe_cq *cq = to_pcq(ibcq);
+	int ret;
+
+	ret = ibv_cmd_destroy_cq(ibcq);
+	if (ret)
+		return ret;
+
+	if (cq->ring)
+		munmap(cq->ring, cq->map_size);
+	pthread_spin_destroy(&cq->lock);
+	free(cq);
+	return 0;
+}
+
+/*
+ * The kernel copies the completions not yet polled to the start of the
+ * new ring, so holding the lock across the switch (no poll in between)
+ * loses none and the consumer index restarts from the new header.
+ */
+static int pinrxe_resize_cq(struct ibv_cq *ibcq, int cqe)
+{
+	struct pinrxe_cq *cq = to_pcq(ibcq);
+	struct upinrxe_resize_cq_resp resp = {};
+	struct ibv_resize_cq cmd = {};
+	struct pinrxe_ring_hdr *ring;
+	int ret;
+
+	pthread_spin_lock(&cq->lock);
+	if (!cq->ring) {
+		ret = EIO;
+		goto out;
+	}
+	ret = ibv_cmd_resize_cq(ibcq, cqe, &cmd, sizeof(cmd), &resp.ibv_resp,
+				sizeof(resp));
+	if (ret)
+		goto out;
+
+	/* From here on the old ring is dead, whatever happens next. */
+	ring = pinrxe_map_cq_ring(ibcq->context, &resp.drv.mi,
+				  resp.drv.num_cqe);
+	munmap(cq->ring, cq->map_size);
+	if (!ring) {
+		ret = errno;
+		cq->ring = NULL;
+		cq->map_size = 0;
+		goto out;
+	}
+	cq->ring = ring;
+	cq->map_size = resp.drv.mi.size;
+	cq->num_cqe = resp.drv.num_cqe;
+	cq->cons = __atomic_load_n(&ring->consumer, __ATOMIC_RELAXED);
+out:
+	pthread_spin_unlock(&cq->lock);
+	return ret;
+}
+
+static void pinrxe_cqe_to_wc(const struct pinrxe_cqe *cqe, struct ibv_wc *wc)
+{
+	uint32_t flags = cqe->flags;
+
+	wc->wr_id = cqe->wr_id;
+	wc->status = cqe->status;
+	wc->opcode = cqe->opcode;
+	wc->vendor_err = cqe->vendor_err;
+	wc->byte_len = cqe->byte_len;
+	if (flags & PINRXE_CQE_WITH_INV)
+		wc->invalidated_rkey = cqe->ex.invalidate_rkey;
+	else
+		wc->imm_data = cqe->ex.imm_data;
+	wc->qp_num = cqe->qp_num;
+	wc->src_qp = cqe->src_qp;
+	wc->wc_flags = (flags & PINRXE_CQE_GRH ? IBV_WC_GRH : 0) |
+		       (flags & PINRXE_CQE_WITH_IMM ? IBV_WC_WITH_IMM : 0) |
+		       (flags & PINRXE_CQE_WITH_INV ? IBV_WC_WITH_INV : 0);
+	wc->pkey_index = cqe->pkey_index;
+	wc->slid = cqe->slid;
+	wc->sl = cqe->sl;
+	wc->dlid_path_bits = cqe->dlid_path_bits;
+}
+
+/*
+ * Polls the ring without a system call.  The acquire load of the producer
+ * index pairs with the kernel's release store of it, so the completions it
+ * covers are fully written; the release store of the consumer index pairs
+ * with the kernel's acquire load of it, so the kernel reuses a slot only
+ * after it was read here.
+ */
+static int pinrxe_poll_cq(struct ibv_cq *ibcq, int ne, struct ibv_wc *wc)
+{
+	struct pinrxe_cq *cq = to_pcq(ibcq);
+	const struct pinrxe_cqe *elems;
+	uint32_t prod, cons;
+	int n = 0;
+
+	pthread_spin_lock(&cq->lock);
+	if (!cq->ring) {
+		pthread_spin_unlock(&cq->lock);
+		return -EIO;
+	}
+	elems = (const void *)((const char *)cq->ring + PINRXE_RING_HDR_SIZE);
+	cons = cq->cons;
+	prod = __atomic_load_n(&cq->ring->producer, __ATOMIC_ACQUIRE);
+	if (prod - cons > cq->num_cqe) {
+		pthread_spin_unlock(&cq->lock);
+		return -EIO;
+	}
+	for (; n < ne && cons != prod; n++, cons++)
+		pinrxe_cqe_to_wc(&elems[cons & (cq->num_cqe - 1)], &wc[n]);
+	if (n) {
+		__atomic_store_n(&cq->ring->consumer, cons, __ATOMIC_RELEASE);
+		cq->cons = cons;
+	}
+	pthread_spin_unlock(&cq->lock);
+	return n;
+}
+
+static struct ibv_mr *pinrxe_reg_mr(struct ibv_pd *pd, void *addr,
+				    size_t length, uint64_t hca_va, int access)
+{
+	struct ib_uverbs_reg_mr_resp resp;
+	struct ibv_reg_mr cmd;
+	struct verbs_mr *vmr;
+	int ret;
+
+	vmr = calloc(1, sizeof(*vmr));
+	if (!vmr)
+		return NULL;
+
+	ret = ibv_cmd_reg_mr(pd, addr, length, hca_va, access, vmr, &cmd,
+			     sizeof(cmd), &resp, sizeof(resp));
+	if (ret) {
+		free(vmr);
+		errno = ret;
+		return NULL;
+	}
+
+	return &vmr->ibv_mr;
+}
+
+static int pinrxe_rereg_mr(struct verbs_mr *vmr, int flags, struct ibv_pd *pd,
+			   void *addr, size_t length, int access)
+{
+	struct ib_uverbs_rereg_mr_resp resp;
+	struct ibv_rereg_mr cmd;
+
+	return ibv_cmd_rereg_mr(vmr, flags, addr, length, (uintptr_t)addr,
+				access, pd, &cmd, sizeof(cmd), &resp,
+				sizeof(resp));
+}
+
+static int pinrxe_dereg_mr(struct verbs_mr *vmr)
+{
+	int ret;
+
+	ret = ibv_cmd_dereg_mr(vmr);
+	if (ret)
+		return ret;
+
+	free(vmr);
+	return 0;
+}
+
 static const struct verbs_context_ops pinrxe_ctx_ops = {
 	.alloc_pd = pinrxe_alloc_pd,
+	.create_ah = pinrxe_create_ah,
+	.create_cq = pinrxe_create_cq,
+	.create_qp = pinrxe_create_qp,
+	.create_qp_ex = pinrxe_create_qp_ex,
+	.create_srq = pinrxe_create_srq,
 	.dealloc_pd = pinrxe_dealloc_pd,
+	.dereg_mr = pinrxe_dereg_mr,
+	.destroy_ah = pinrxe_destroy_ah,
+	.destroy_cq = pinrxe_destroy_cq,
+	.destroy_qp = pinrxe_destroy_qp,
+	.destroy_srq = pinrxe_destroy_srq,
 	.free_context = pinrxe_free_context,
+	.modify_qp = pinrxe_modify_qp,
+	.modify_srq = pinrxe_modify_srq,
+	.poll_cq = pinrxe_poll_cq,
+	.post_recv = pinrxe_post_recv,
+	.post_send = pinrxe_post_send,
+	.post_srq_recv = pinrxe_post_srq_recv,
 	.query_device_ex = pinrxe_query_device,
 	.query_port = pinrxe_query_port,
+	.query_qp = pinrxe_query_qp,
+	.query_srq = pinrxe_query_srq,
+	.reg_mr = pinrxe_reg_mr,
+	.req_notify_cq = ibv_cmd_req_notify_cq,
+	.rereg_mr = pinrxe_rereg_mr,
+	.resize_cq = pinrxe_resize_cq,
 };
 
 static struct verbs_context *pinrxe_alloc_context(struct ibv_device *ibdev,

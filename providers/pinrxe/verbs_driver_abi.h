@@ -42,8 +42,28 @@ struct verbs_list_node {
 	struct verbs_list_node *prev;
 };
 
-/* Only passed around by pointer in the ops table below. */
-struct verbs_mr;
+/*
+ * A memory region as libibverbs sees it: the provider allocates it, and
+ * libibverbs reads mr_type (ibv_dereg_mr, ibv_rereg_mr) and fills
+ * mr_type and access in the ibv_cmd_*_mr helpers.
+ */
+enum ibv_mr_type {
+	IBV_MR_TYPE_MR,
+	IBV_MR_TYPE_NULL_MR,
+	IBV_MR_TYPE_IMPORTED_MR,
+	IBV_MR_TYPE_DMABUF_MR,
+};
+
+struct verbs_mr {
+	struct ibv_mr ibv_mr;
+	enum ibv_mr_type mr_type;
+	int access;
+};
+
+static inline struct verbs_mr *verbs_get_mr(struct ibv_mr *mr)
+{
+	return container_of(mr, struct verbs_mr, ibv_mr);
+}
 
 /*
  * Device match table.  A table is terminated by an all-zero entry
@@ -401,6 +421,185 @@ int ibv_cmd_alloc_pd(struct ibv_context *context, struct ibv_pd *pd,
 		     struct ib_uverbs_alloc_pd_resp *resp, size_t resp_size);
 int ibv_cmd_dealloc_pd(struct ibv_pd *pd);
 
+struct ibv_reg_mr {
+	struct ib_uverbs_cmd_hdr hdr;
+	__aligned_u64 response;
+	__aligned_u64 start;
+	__aligned_u64 length;
+	__aligned_u64 hca_va;
+	__u32 pd_handle;
+	__u32 access_flags;
+};
+
+struct ibv_rereg_mr {
+	struct ib_uverbs_cmd_hdr hdr;
+	__aligned_u64 response;
+	__u32 mr_handle;
+	__u32 flags;
+	__aligned_u64 start;
+	__aligned_u64 length;
+	__aligned_u64 hca_va;
+	__u32 pd_handle;
+	__u32 access_flags;
+};
+
+int ibv_cmd_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
+		   uint64_t hca_va, int access, struct verbs_mr *vmr,
+		   struct ibv_reg_mr *cmd, size_t cmd_size,
+		   struct ib_uverbs_reg_mr_resp *resp, size_t resp_size);
+int ibv_cmd_rereg_mr(struct verbs_mr *vmr, uint32_t flags, void *addr,
+		     size_t length, uint64_t hca_va, int access,
+		     struct ibv_pd *pd, struct ibv_rereg_mr *cmd,
+		     size_t cmd_sz, struct ib_uverbs_rereg_mr_resp *resp,
+		     size_t resp_sz);
+int ibv_cmd_dereg_mr(struct verbs_mr *vmr);
+
+struct ibv_create_cq {
+	struct ib_uverbs_cmd_hdr hdr;
+	__aligned_u64 response;
+	__aligned_u64 user_handle;
+	__u32 cqe;
+	__u32 comp_vector;
+	__s32 comp_channel;
+	__u32 reserved;
+};
+
+struct ibv_resize_cq {
+	struct ib_uverbs_cmd_hdr hdr;
+	__aligned_u64 response;
+	__u32 cq_handle;
+	__u32 cqe;
+};
+
+/*
+ * ibv_cmd_create_cq() fills in cq->context, handle and cqe, and passes
+ * (uintptr_t)cq as the user handle that completion events return; cmd may
+ * be NULL when there is no driver-private request.  The driver-private
+ * response follows the core one in *resp (resp_size covers both).
+ */
+int ibv_cmd_create_cq(struct ibv_context *context, int cqe,
+		      struct ibv_comp_channel *channel, int comp_vector,
+		      struct ibv_cq *cq, struct ibv_create_cq *cmd,
+		      size_t cmd_size, struct ib_uverbs_create_cq_resp *resp,
+		      size_t resp_size);
+/* Waits until every event reported for the CQ has been acknowledged. */
+int ibv_cmd_destroy_cq(struct ibv_cq *cq);
+int ibv_cmd_req_notify_cq(struct ibv_cq *cq, int solicited_only);
+/* Sets cq->cqe from the response. */
+int ibv_cmd_resize_cq(struct ibv_cq *cq, int cqe, struct ibv_resize_cq *cmd,
+		      size_t cmd_size, struct ib_uverbs_resize_cq_resp *resp,
+		      size_t resp_size);
+
+/*
+ * Queue pairs.  A provider QP embeds struct verbs_qp; libibverbs fills in
+ * the ibv_qp part (handle, qp_num, state, CQs...) and comp_mask in the
+ * ibv_cmd_create_qp* helpers, and reads comp_mask (VERBS_QP_EX) in
+ * ibv_qp_to_qp_ex().
+ */
+struct verbs_xrcd;
+
+enum verbs_qp_mask {
+	VERBS_QP_XRCD	= 1 << 0,
+	VERBS_QP_EX	= 1 << 1,
+};
+
+struct verbs_qp {
+	union {
+		struct ibv_qp qp;
+		struct ibv_qp_ex qp_ex;
+	};
+	uint32_t comp_mask;
+	struct verbs_xrcd *xrcd;
+};
+
+/*
+ * Command buffers whose core part libibverbs fills in itself: only their
+ * size and alignment matter here, and both must be exact (asserted below),
+ * as the helpers take anything past sizeof(cmd) as driver data.
+ */
+struct ibv_create_qp_ex {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_ex_cmd_hdr ex_hdr;
+	__u8 core_payload[sizeof(struct ib_uverbs_ex_create_qp)];
+} __attribute__((aligned(8)));
+
+struct ibv_modify_qp {
+	struct ib_uverbs_cmd_hdr hdr;
+	__u8 core_payload[sizeof(struct ib_uverbs_modify_qp)];
+} __attribute__((aligned(8)));
+
+struct ibv_query_qp {
+	struct ib_uverbs_cmd_hdr hdr;
+	__u8 core_payload[sizeof(struct ib_uverbs_query_qp)];
+} __attribute__((aligned(8)));
+
+struct ibv_create_srq {
+	struct ib_uverbs_cmd_hdr hdr;
+	__u8 core_payload[sizeof(struct ib_uverbs_create_srq)];
+} __attribute__((aligned(8)));
+
+struct ibv_modify_srq {
+	struct ib_uverbs_cmd_hdr hdr;
+	__u8 core_payload[sizeof(struct ib_uverbs_modify_srq)];
+} __attribute__((aligned(8)));
+
+struct ibv_query_srq {
+	struct ib_uverbs_cmd_hdr hdr;
+	__u8 core_payload[sizeof(struct ib_uverbs_query_srq)];
+} __attribute__((aligned(8)));
+
+/*
+ * The legacy write() form of post_send and post_recv, which the provider
+ * sends itself as a doorbell: the header, then struct ib_uverbs_post_send
+ * (or _recv, the same layout) with no work requests after it.
+ */
+struct ibv_post_wq_cmd {
+	struct ib_uverbs_cmd_hdr hdr;
+	__aligned_u64 response;
+	__u32 qp_handle;
+	__u32 wr_count;
+	__u32 sge_count;
+	__u32 wqe_size;
+};
+
+/*
+ * Fills attr->cap with the caps the QP got (also for the ioctl path) and
+ * the ibv_qp part of *qp; resp_size covers the driver response after the
+ * core one.
+ */
+int ibv_cmd_create_qp_ex2(struct ibv_context *context, struct verbs_qp *qp,
+			  struct ibv_qp_init_attr_ex *attr,
+			  struct ibv_create_qp_ex *cmd, size_t cmd_size,
+			  struct ib_uverbs_ex_create_qp_resp *resp,
+			  size_t resp_size);
+int ibv_cmd_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
+		      int attr_mask, struct ibv_modify_qp *cmd,
+		      size_t cmd_size);
+int ibv_cmd_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *qp_attr,
+		     int attr_mask, struct ibv_qp_init_attr *qp_init_attr,
+		     struct ibv_query_qp *cmd, size_t cmd_size);
+/* Waits until every event reported for the QP has been acknowledged. */
+int ibv_cmd_destroy_qp(struct ibv_qp *qp);
+
+/* Fills srq->handle; updates attr->attr with what the SRQ got. */
+int ibv_cmd_create_srq(struct ibv_pd *pd, struct ibv_srq *srq,
+		       struct ibv_srq_init_attr *attr,
+		       struct ibv_create_srq *cmd, size_t cmd_size,
+		       struct ib_uverbs_create_srq_resp *resp,
+		       size_t resp_size);
+int ibv_cmd_modify_srq(struct ibv_srq *srq, struct ibv_srq_attr *srq_attr,
+		       int srq_attr_mask, struct ibv_modify_srq *cmd,
+		       size_t cmd_size);
+int ibv_cmd_query_srq(struct ibv_srq *srq, struct ibv_srq_attr *srq_attr,
+		      struct ibv_query_srq *cmd, size_t cmd_size);
+int ibv_cmd_destroy_srq(struct ibv_srq *srq);
+
+/* Fills ah->handle; resp_size covers the driver response. */
+int ibv_cmd_create_ah(struct ibv_pd *pd, struct ibv_ah *ah,
+		      struct ibv_ah_attr *attr,
+		      struct ib_uverbs_create_ah_resp *resp, size_t resp_size);
+int ibv_cmd_destroy_ah(struct ibv_ah *ah);
+
 /*
  * Layout checks.  The numbers are the offsets libibverbs.so.1 44.0 itself
  * uses (read from its machine code), so a mistake above fails the build.
@@ -453,20 +652,45 @@ static_assert(offsetof(struct verbs_context, context) == 0x140,
 #define VERBS_OPS_AT(member, off)					\
 	static_assert(offsetof(struct verbs_context_ops, member) == (off), \
 		      "verbs_context_ops." #member)
+/* set_qp() in libibverbs 44 stores comp_mask at 0x160 and xrcd at 0x168. */
+static_assert(offsetof(struct verbs_qp, comp_mask) == 0x160, "verbs_qp");
+static_assert(offsetof(struct verbs_qp, xrcd) == 0x168, "verbs_qp");
+
 VERBS_OPS_AT(advise_mr, 0x000);
 VERBS_OPS_AT(alloc_pd, 0x028);
+VERBS_OPS_AT(cq_event, 0x060);
+VERBS_OPS_AT(create_cq, 0x078);
+VERBS_OPS_AT(create_cq_ex, 0x080);
 VERBS_OPS_AT(dealloc_pd, 0x0d0);
+VERBS_OPS_AT(destroy_cq, 0x0f8);
 VERBS_OPS_AT(free_context, 0x138);
 VERBS_OPS_AT(import_dm, 0x150);
 VERBS_OPS_AT(import_mr, 0x158);
+VERBS_OPS_AT(poll_cq, 0x1a8);
 VERBS_OPS_AT(query_device_ex, 0x1d0);
 VERBS_OPS_AT(query_ece, 0x1d8);
 VERBS_OPS_AT(query_port, 0x1e0);
 VERBS_OPS_AT(query_qp_data_in_order, 0x1f0);
+VERBS_OPS_AT(req_notify_cq, 0x228);
+VERBS_OPS_AT(resize_cq, 0x238);
 VERBS_OPS_AT(set_ece, 0x240);
 VERBS_OPS_AT(unimport_dm, 0x248);
 VERBS_OPS_AT(unimport_mr, 0x250);
 VERBS_OPS_AT(unimport_pd, 0x258);
+VERBS_OPS_AT(create_ah, 0x068);
+VERBS_OPS_AT(create_qp, 0x098);
+VERBS_OPS_AT(create_qp_ex, 0x0a0);
+VERBS_OPS_AT(create_srq, 0x0b0);
+VERBS_OPS_AT(destroy_ah, 0x0e8);
+VERBS_OPS_AT(destroy_qp, 0x110);
+VERBS_OPS_AT(destroy_srq, 0x120);
+VERBS_OPS_AT(modify_qp, 0x178);
+VERBS_OPS_AT(modify_srq, 0x188);
+VERBS_OPS_AT(post_recv, 0x1b0);
+VERBS_OPS_AT(post_send, 0x1b8);
+VERBS_OPS_AT(post_srq_recv, 0x1c8);
+VERBS_OPS_AT(query_qp, 0x1e8);
+VERBS_OPS_AT(query_srq, 0x200);
 #undef VERBS_OPS_AT
 static_assert(sizeof(struct verbs_context_ops) == 76 * sizeof(void *),
 	      "verbs_context_ops");
@@ -479,6 +703,17 @@ static_assert(sizeof(struct verbs_context_ops) == 76 * sizeof(void *),
 VERBS_CMD_MATCHES_KABI(ibv_get_context, ib_uverbs_get_context);
 VERBS_CMD_MATCHES_KABI(ibv_query_port, ib_uverbs_query_port);
 VERBS_CMD_MATCHES_KABI(ibv_alloc_pd, ib_uverbs_alloc_pd);
+VERBS_CMD_MATCHES_KABI(ibv_reg_mr, ib_uverbs_reg_mr);
+VERBS_CMD_MATCHES_KABI(ibv_rereg_mr, ib_uverbs_rereg_mr);
+VERBS_CMD_MATCHES_KABI(ibv_create_cq, ib_uverbs_create_cq);
+VERBS_CMD_MATCHES_KABI(ibv_resize_cq, ib_uverbs_resize_cq);
+VERBS_CMD_MATCHES_KABI(ibv_modify_qp, ib_uverbs_modify_qp);
+VERBS_CMD_MATCHES_KABI(ibv_query_qp, ib_uverbs_query_qp);
+VERBS_CMD_MATCHES_KABI(ibv_create_srq, ib_uverbs_create_srq);
+VERBS_CMD_MATCHES_KABI(ibv_modify_srq, ib_uverbs_modify_srq);
+VERBS_CMD_MATCHES_KABI(ibv_query_srq, ib_uverbs_query_srq);
+VERBS_CMD_MATCHES_KABI(ibv_post_wq_cmd, ib_uverbs_post_send);
+VERBS_CMD_MATCHES_KABI(ibv_post_wq_cmd, ib_uverbs_post_recv);
 #undef VERBS_CMD_MATCHES_KABI
 static_assert(offsetof(struct ibv_query_port, port_num) ==
 	      sizeof(struct ib_uverbs_cmd_hdr) +
@@ -487,5 +722,14 @@ static_assert(offsetof(struct ibv_query_port, port_num) ==
 static_assert(sizeof(struct ibv_get_context) == 16, "ibv_get_context");
 static_assert(sizeof(struct ibv_query_port) == 24, "ibv_query_port");
 static_assert(sizeof(struct ibv_alloc_pd) == 16, "ibv_alloc_pd");
+static_assert(sizeof(struct ibv_create_qp_ex) ==
+	      sizeof(struct ib_uverbs_cmd_hdr) +
+	      sizeof(struct ib_uverbs_ex_cmd_hdr) +
+	      sizeof(struct ib_uverbs_ex_create_qp), "ibv_create_qp_ex");
+static_assert(sizeof(struct ibv_create_qp_ex) == 88, "ibv_create_qp_ex");
+static_assert(sizeof(struct ibv_modify_qp) == 120, "ibv_modify_qp");
+static_assert(sizeof(struct ibv_post_wq_cmd) == 32, "ibv_post_wq_cmd");
+static_assert(sizeof(struct ibv_create_cq) == 40, "ibv_create_cq");
+static_assert(sizeof(struct ibv_resize_cq) == 24, "ibv_resize_cq");
 
 #endif /* PINRXE_VERBS_DRIVER_ABI_H */

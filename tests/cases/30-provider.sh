@@ -32,18 +32,21 @@ check "it allocated a PD" grep -q "protection domain" /tmp/info
 check "it read the memlock limit" grep -q "RLIMIT_MEMLOCK" /tmp/info
 
 step "what is not implemented says so"
-check "creating a CQ fails with EOPNOTSUPP" python3 -c '
+# On-demand paging is the next issue's work: until then an ODP
+# registration must fail plainly, not pin.
+check "an ODP registration fails with EOPNOTSUPP" python3 -c '
 import errno, sys
 import pyverbs.device as d
+import pyverbs.enums as e
 from pyverbs.pd import PD
-from pyverbs.cq import CQ
+from pyverbs.mr import MR
 from pyverbs.pyverbs_error import PyverbsRDMAError
 ctx = d.Context(name="pinrxe0")
 pd = PD(ctx)
 try:
-    CQ(ctx, 16)
-except PyverbsRDMAError as e:
-    sys.exit(0 if e.error_code == errno.EOPNOTSUPP else 1)
+    MR(pd, 4096, e.IBV_ACCESS_ON_DEMAND | e.IBV_ACCESS_LOCAL_WRITE)
+except PyverbsRDMAError as err:
+    sys.exit(0 if err.error_code == errno.EOPNOTSUPP else 1)
 sys.exit(1)'
 rdma link del pinrxe0
 rdma link del pinrxe1

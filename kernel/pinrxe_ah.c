@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Address handles.  A UD send WQE names its destination by the ah_num the
+ * kernel returned when the AH was created, never by an address the
+ * application could rewrite in the ring: the requester looks the number
+ * up (pinrxe_ah_get()) and builds the headers from the kernel's own copy.
+ *
+ * Only user AHs: the device offers no kernel UD QPs that could use others.
+ */
+#include <linux/etherdevice.h>
+#include <rdma/ib_verbs.h>
+#include <rdma/uverbs_ioctl.h>
+
+#include "pinrxe.h"
+
+static_assert(sizeof(struct pinrxe_create_ah_resp) == 8);
+
+/**
+ * pinrxe_av_check() - resolve an address that must be a RoCEv2 path of ours
+ * @ah: an address vector from ib_core (create_ah, or modify_qp's path)
+ * @av: filled with the resolved address (pinrxe_av_from_attr())
+ *
+ * The path needs a GRH with a RoCEv2 source GID of our port, which ib_core
+ * has looked up (so its index is valid), and a destination MAC, which
+ * ib_core has resolved from the destination GID (or mapped from a
+ * multicast group).
+ *
+ * Return: 0; -EINVAL for anything else, including a source GID that is
+ * not RoCEv2 or whose netdev is gone.
+ */
+int pinrxe_av_check(const struct rdma_ah_attr *ah, struct pinrxe_av *av)
+{
+	const struct ib_global_route *grh;
+
+	if (ah->type != RDMA_AH_ATTR_TYPE_ROCE ||
+	    !(rdma_ah_get_ah_flags(ah) & IB_AH_GRH) ||
+	    rdma_ah_get_port_num(ah) != PINRXE_PORT)
+		return -EINVAL;
+	grh = rdma_ah_read_grh(ah);
+	if (!grh->sgid_attr || grh->sgid_attr->index != grh->sgid_index ||
+	    is_zero_ether_addr(ah->roce.dmac))
+		return -EINVAL;
+	/* An unusable source GID is a bad address for the caller. */
+	if (pinrxe_av_from_attr(av, ah))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * pinrxe_create_ah() - create an address handle
+ * @ibah: the AH, allocated by ib_core, which holds its source GID
+ *	attribute and PD for as long as it exists
+ * @init: the address, its destination MAC resolved by ib_core
+ * @udata: receives struct pinrxe_create_ah_resp
+ *
+ * Return: 0; -EINVAL for an address that is not a RoCEv2 path of this
+ * port or a response buffer too small; -EOPNOTSUPP for kernel callers or
+ * unknown request data; -ENOMEM past max_ah or when memory runs out.
+ */
+int pinrxe_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
+		     struct ib_udata *udata)
+{
+	struct pinrxe_dev *pdev = to_pdev(ibah->device);
+	struct pinrxe_create_ah_resp resp = {};
+	struct pinrxe_ah *ah = to_pah(ibah);
+	u32 ah_num;
+	int err;
+
+	if (!udata)
+		return -EOPNOTSUPP;
+	err = pinrxe_av_check(init->ah_attr, &ah->av);
+	if (err)
+		return err;
+	if (udata->inlen && !ib_is_udata_cleared(udata, 0, udata->inlen))
+		return -EOPNOTSUPP;
+	if (udata->outlen < sizeof(resp))
+		return -EINVAL;
+
+	if (atomic_inc_return(&pdev->num_ah) > pdev->attr.max_ah) {
+		err = -ENOMEM;
+		goto err_count;
+	}
+	/* Reserved now, published once the AH is complete. */
+	err = xa_alloc_cyclic_irq(&pdev->ah_xa, &ah_num, NULL, xa_limit_32b,
+				  &pdev->ah_next, GFP_KERNEL);
+	if (err < 0)
+		goto err_count;
+	ah->ah_num = ah_num;
+	refcount_set(&ah->ref, 1);
+	init_completion(&ah->released);
+
+	resp.ah_num = ah_num;
+	err = ib_copy_to_udata(udata, &resp, sizeof(resp));
+	if (err)
+		goto err_num;
+	xa_store_irq(&pdev->ah_xa, ah_num, ah, GFP_KERNEL);
+	return 0;
+
+err_num:
+	xa_erase_irq(&pdev->ah_xa, ah_num);
+err_count:
+	atomic_dec(&pdev->num_ah);
+	return err;
+}
+
+/**
+ * pinrxe_destroy_ah() - destroy an address handle
+ * @ibah: the AH
+ * @flags: RDMA_DESTROY_AH_SLEEPABLE, always set for user AHs
+ *
+ * Waits for a requester building a packet from the AH to let go; sends
+ * posted with the AH and not yet taken fail when they are (the IBA leaves
+ * destroying an AH still in use to the application's care).
+ *
+ * Return: 0.
+ */
+int pinrxe_destroy_ah(struct ib_ah *ibah, u32 flags)
+{
+	struct pinrxe_dev *pdev = to_pdev(ibah->device);
+	struct pinrxe_ah *ah = to_pah(ibah);
+
+	xa_erase_irq(&pdev->ah_xa, ah->ah_num);
+	pinrxe_ah_put(ah);
+	wait_for_completion(&ah->released);
+	atomic_dec(&pdev->num_ah);
+	return 0;
+}
+
+/**
+ * pinrxe_ah_get() - find an address handle by its number
+ * @pdev: the device
+ * @ah_num: the number a UD send WQE carries
+ *
+ * Callable from any context.  The requester must also check that the AH
+ * belongs to the QP's PD (ibah.pd) before using it.
+ *
+ * Return: the AH with a reference held (drop it with pinrxe_ah_put()), or
+ * NULL.
+ */
+struct pinrxe_ah *pinrxe_ah_get(struct pinrxe_dev *pdev, u32 ah_num)
+{
+	struct pinrxe_ah *ah;
+	unsigned long flags;
+
+	/* Under the lock destroy takes the AH out with: it is not freed yet. */
+	xa_lock_irqsave(&pdev->ah_xa, flags);
+	ah = xa_load(&pdev->ah_xa, ah_num);
+	if (ah && !refcount_inc_not_zero(&ah->ref))
+		ah = NULL;
+	xa_unlock_irqrestore(&pdev->ah_xa, flags);
+	return ah;
+}
+
+/**
+ * pinrxe_ah_put() - drop a reference from pinrxe_ah_get()
+ * @ah: the AH
+ */
+void pinrxe_ah_put(struct pinrxe_ah *ah)
+{
+	if (refcount_dec_and_test(&ah->ref))
+		complete(&ah->released);
+}

@@ -1,0 +1,635 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Memory registration with long-term pins, following the FOLL_PIN rules:
+ *
+ * - pages are pinned with pin_user_pages_fast(FOLL_LONGTERM), plus
+ *   FOLL_WRITE when the region may be written, so the kernel can migrate
+ *   them out of ZONE_MOVABLE/CMA first, refuse file pages that need dirty
+ *   tracking, and break COW before the device sees the page;
+ * - the pins are charged to mm->pinned_vm against RLIMIT_MEMLOCK
+ *   (CAP_IPC_LOCK exempts), before anything is pinned, so a registration
+ *   over the limit pins nothing;
+ * - deregistration unpins with unpin_user_pages_dirty_lock(), dirtying
+ *   exactly when the pages were pinned for writing, so writeback sees what
+ *   the device wrote;
+ * - every failure undoes every pin and every bit of accounting.
+ */
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/wait_bit.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "pinrxe.h"
+
+/* Access flags a registration may carry; optional ones are hints. */
+#define PINRXE_MR_ACCESS (IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE | \
+			  IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC | \
+			  IB_ACCESS_MW_BIND | IB_ZERO_BASED | \
+			  IB_ACCESS_OPTIONAL)
+
+/* Pages handed to one pin_user_pages_fast() call: one page of pointers. */
+#define PINRXE_PIN_BATCH (PAGE_SIZE / sizeof(struct page *))
+
+static int pinrxe_check_access(int access)
+{
+	if (access & IB_ACCESS_ON_DEMAND)
+		return -EOPNOTSUPP;	/* on-demand paging: not yet */
+	if (access & ~PINRXE_MR_ACCESS)
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+/* Charge @npages to @mm->pinned_vm, within RLIMIT_MEMLOCK. */
+static int pinrxe_charge(struct mm_struct *mm, unsigned long npages)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	s64 pinned = atomic64_add_return(npages, &mm->pinned_vm);
+
+	if (pinned > limit && !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(npages, &mm->pinned_vm);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Append @n pinned pages to the run list, merging consecutive PFNs. */
+static int pinrxe_add_pages(struct pinrxe_pins *pins, unsigned int *cap,
+			    struct page **pages, unsigned long first,
+			    unsigned int n)
+{
+	struct pinrxe_seg *seg;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		unsigned long pfn = page_to_pfn(pages[i]);
+
+		seg = pins->nsegs ? &pins->segs[pins->nsegs - 1] : NULL;
+		if (seg && seg->pfn + seg->npages == pfn &&
+		    seg->npages < UINT_MAX) {
+			seg->npages++;
+			continue;
+		}
+		if (pins->nsegs == *cap) {
+			unsigned int ncap = *cap ? *cap * 2 : 16;
+			struct pinrxe_seg *segs;
+
+			segs = kvmalloc_array(ncap, sizeof(*segs), GFP_KERNEL);
+			if (!segs)
+				return -ENOMEM;
+			if (pins->nsegs)
+				memcpy(segs, pins->segs,
+				       pins->nsegs * sizeof(*segs));
+			kvfree(pins->segs);
+			pins->segs = segs;
+			*cap = ncap;
+		}
+		seg = &pins->segs[pins->nsegs++];
+		seg->pfn = pfn;
+		seg->npages = 1;
+		seg->first = first + i;
+	}
+	return 0;
+}
+
+/*
+ * Unpin every page of @pins, in batches through a page-sized pointer array
+ * rebuilt from the runs.
+ */
+static void pinrxe_unpin_all(struct pinrxe_pins *pins, struct page **batch)
+{
+	unsigned int s, n = 0;
+	unsigned long i;
+
+	for (s = 0; s < pins->nsegs; s++) {
+		for (i = 0; i < pins->segs[s].npages; i++) {
+			batch[n++] = pfn_to_page(pins->segs[s].pfn + i);
+			if (n == PINRXE_PIN_BATCH) {
+				unpin_user_pages_dirty_lock(batch, n,
+							    pins->writable);
+				n = 0;
+			}
+		}
+		cond_resched();
+	}
+	if (n)
+		unpin_user_pages_dirty_lock(batch, n, pins->writable);
+}
+
+/**
+ * pinrxe_pins_release() - unpin, uncharge and free a registration's pins
+ * @pins: the pins; may be empty
+ *
+ * Safe from any context that may sleep, including after the owning
+ * process has exited: the charge goes back to the mm it was taken from.
+ */
+static void pinrxe_pins_release(struct pinrxe_pins *pins)
+{
+	struct page **batch;
+
+	if (pins->npages) {
+		batch = (struct page **)__get_free_page(GFP_KERNEL |
+							__GFP_NOFAIL);
+		pinrxe_unpin_all(pins, batch);
+		free_page((unsigned long)batch);
+		atomic64_sub(pins->npages, &pins->mm->pinned_vm);
+	}
+	if (pins->mm)
+		mmdrop(pins->mm);
+	kvfree(pins->segs);
+	memset(pins, 0, sizeof(*pins));
+}
+
+/**
+ * pinrxe_pins_get() - pin the user pages backing [@addr, @addr + @length)
+ * @pins: filled on success, untouched (empty) on failure
+ * @addr: user address
+ * @length: bytes
+ * @writable: pin for writing (FOLL_WRITE) and dirty at release
+ *
+ * Return: 0; -ENOMEM over RLIMIT_MEMLOCK or out of memory; -EFAULT when
+ * the range is not mapped or the kernel refuses a long-term pin (e.g. a
+ * writable pin of a file mapping that needs dirty tracking); -EINTR on a
+ * fatal signal.  On failure nothing stays pinned or charged.
+ */
+static int pinrxe_pins_get(struct pinrxe_pins *pins, u64 addr, u64 length,
+			   bool writable)
+{
+	unsigned int gup_flags = FOLL_LONGTERM | (writable ? FOLL_WRITE : 0);
+	unsigned long start = addr & PAGE_MASK;
+	unsigned long npages, done = 0;
+	unsigned int cap = 0;
+	struct page **batch;
+	int ret;
+
+	memset(pins, 0, sizeof(*pins));
+	if (addr + length < addr || PAGE_ALIGN(addr + length) < addr + length)
+		return -EINVAL;
+	npages = (PAGE_ALIGN(addr + length) - start) >> PAGE_SHIFT;
+	if (!length)
+		npages = 0;
+
+	pins->mm = current->mm;
+	mmgrab(pins->mm);
+	pins->start = start;
+	pins->writable = writable;
+	if (!npages)
+		return 0;
+
+	ret = pinrxe_charge(pins->mm, npages);
+	if (ret)
+		goto err_drop;
+
+	batch = (struct page **)__get_free_page(GFP_KERNEL);
+	if (!batch) {
+		ret = -ENOMEM;
+		goto err_uncharge;
+	}
+
+	while (done < npages) {
+		int n = min_t(unsigned long, npages - done, PINRXE_PIN_BATCH);
+
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		ret = pin_user_pages_fast(start + (done << PAGE_SHIFT), n,
+					  gup_flags, batch);
+		if (ret <= 0) {
+			ret = ret ? ret : -EFAULT;
+			break;
+		}
+		n = ret;
+		ret = pinrxe_add_pages(pins, &cap, batch, done, n);
+		if (ret) {
+			/* These n pages are pinned but not yet recorded. */
+			unpin_user_pages(batch, n);
+			break;
+		}
+		/* Recorded pages are now counted, so failure unpins them. */
+		pins->npages += n;
+		done += n;
+		cond_resched();
+	}
+	if (done == npages)
+		ret = 0;
+	if (ret) {
+		/* Nothing was written through these pins: don't dirty. */
+		pins->writable = false;
+		pinrxe_unpin_all(pins, batch);
+	}
+	free_page((unsigned long)batch);
+	if (!ret)
+		return 0;
+err_uncharge:
+	atomic64_sub(npages, &pins->mm->pinned_vm);
+err_drop:
+	mmdrop(pins->mm);
+	kvfree(pins->segs);
+	memset(pins, 0, sizeof(*pins));
+	return ret;
+}
+
+/* rkey is the lkey when remote access is allowed, else 0 (no rkey). */
+static void pinrxe_mr_set_keys(struct pinrxe_mr *mr, u32 variant)
+{
+	mr->ibmr.lkey = mr->index << 8 | (variant & 0xff);
+	mr->ibmr.rkey = mr->access & (IB_ACCESS_REMOTE_READ |
+				      IB_ACCESS_REMOTE_WRITE |
+				      IB_ACCESS_REMOTE_ATOMIC) ?
+			mr->ibmr.lkey : 0;
+}
+
+static void pinrxe_mr_account(struct pinrxe_dev *pdev, long npages)
+{
+	atomic64_add(npages, &pdev->pinned_pages);
+}
+
+/*
+ * Stop handing @mr out (@state is BUSY or INVALID) and wait until every
+ * data-path user has let go.  A lookup orders its reference before its
+ * read of the state, and pinrxe_mr_put() its drop before its read, so
+ * either the lookup sees the new state and backs off or this sees its
+ * reference and waits for it.
+ */
+static void pinrxe_mr_quiesce(struct pinrxe_mr *mr, int state)
+{
+	WRITE_ONCE(mr->state, state);
+	/* Order the state store before reading the count (see above). */
+	smp_mb();
+	wait_var_event(&mr->ref, refcount_read(&mr->ref) == 1);
+}
+
+/**
+ * pinrxe_mr_get() - look an MR up by key for a data-path access
+ * @pdev: the device
+ * @key: an lkey or rkey, as @how says
+ * @how: local (lkey) or remote (rkey) access
+ * @pd: the protection domain the access is made in
+ * @access: the IB_ACCESS_* rights the access needs (0 for a local read)
+ * @iova: first byte accessed
+ * @length: bytes accessed
+ * @err: on failure, -EINVAL for an unknown key or PD mismatch (bad key),
+ *	-EACCES for missing rights, -ERANGE for an access outside the MR
+ *
+ * The lookup is O(1): the key's upper 24 bits index the device's MR array
+ * and the low 8 bits must match the key handed out.
+ *
+ * Return: the MR with a reference held (drop it with pinrxe_mr_put()), or
+ * NULL with @err set.
+ */
+struct pinrxe_mr *pinrxe_mr_get(struct pinrxe_dev *pdev, u32 key,
+				enum pinrxe_mr_lookup how, struct ib_pd *pd,
+				int access, u64 iova, u64 length, int *err)
+{
+	struct pinrxe_mr *mr;
+	int state;
+
+	rcu_read_lock();
+	mr = xa_load(&pdev->mr_xa, key >> 8);
+	if (!mr || (how == PINRXE_LOOKUP_LOCAL ? mr->ibmr.lkey :
+						 mr->ibmr.rkey) != key ||
+	    !refcount_inc_not_zero(&mr->ref)) {
+		rcu_read_unlock();
+		*err = -EINVAL;
+		return NULL;
+	}
+	rcu_read_unlock();
+	/* Our reference before the state read; pairs with quiesce's smp_mb. */
+	smp_mb__after_atomic();
+	/* Acquire: pairs with rereg's release of a new translation. */
+	state = smp_load_acquire(&mr->state);
+	if (state != PINRXE_MR_VALID || mr->ibmr.pd != pd) {
+		*err = -EINVAL;
+		goto err_put;
+	}
+	if ((mr->access & access) != access) {
+		*err = -EACCES;
+		goto err_put;
+	}
+	if (iova < mr->iova || length > mr->length ||
+	    iova - mr->iova > mr->length - length) {
+		*err = -ERANGE;
+		goto err_put;
+	}
+	return mr;
+
+err_put:
+	pinrxe_mr_put(mr);
+	return NULL;
+}
+
+/**
+ * pinrxe_mr_put() - drop a reference taken by pinrxe_mr_get()
+ * @mr: the MR
+ */
+void pinrxe_mr_put(struct pinrxe_mr *mr)
+{
+	refcount_dec(&mr->ref);
+	/* The drop before the state read; pairs with quiesce's smp_mb. */
+	smp_mb__after_atomic();
+	if (unlikely(READ_ONCE(mr->state) != PINRXE_MR_VALID))
+		wake_up_var(&mr->ref);
+}
+
+/* The run holding page @pg of the registration: binary search. */
+static const struct pinrxe_seg *pinrxe_find_seg(const struct pinrxe_pins *pins,
+						unsigned long pg)
+{
+	unsigned int lo = 0, hi = pins->nsegs;
+
+	while (hi - lo > 1) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (pins->segs[mid].first <= pg)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &pins->segs[lo];
+}
+
+/**
+ * pinrxe_mr_copy() - copy between an MR and a kernel buffer
+ * @mr: the MR, held, with [@iova, @iova + @len) checked by pinrxe_mr_get()
+ * @iova: first byte of the MR
+ * @buf: the kernel buffer
+ * @len: bytes
+ * @dir: which way
+ *
+ * Each run of physically consecutive pinned pages is copied in one go
+ * through the direct map: no per-page lookups inside a THP or hugetlb
+ * folio.
+ */
+void pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
+		    enum pinrxe_copy_dir dir)
+{
+	const struct pinrxe_pins *pins = &mr->pins;
+	u64 off = iova - mr->iova + mr->offset;
+	const struct pinrxe_seg *seg;
+
+	if (!len)
+		return;
+	seg = pinrxe_find_seg(pins, off >> PAGE_SHIFT);
+	while (len) {
+		u64 in_seg = off - ((u64)seg->first << PAGE_SHIFT);
+		u64 avail = ((u64)seg->npages << PAGE_SHIFT) - in_seg;
+		u32 n = min_t(u64, len, avail);
+		void *va;
+
+		if (IS_ENABLED(CONFIG_HIGHMEM)) {
+			/* No direct map of high memory: a page at a time. */
+			n = min_t(u32, n, PAGE_SIZE - offset_in_page(in_seg));
+			va = kmap_local_pfn(seg->pfn + (in_seg >> PAGE_SHIFT));
+			va += offset_in_page(in_seg);
+		} else {
+			va = page_address(pfn_to_page(seg->pfn)) + in_seg;
+		}
+		if (dir == PINRXE_TO_MR)
+			memcpy(va, buf, n);
+		else
+			memcpy(buf, va, n);
+		if (IS_ENABLED(CONFIG_HIGHMEM))
+			kunmap_local(va);
+		buf += n;
+		off += n;
+		len -= n;
+		if (n == avail)
+			seg++;
+	}
+}
+
+/**
+ * pinrxe_mr_atomic() - an RDMA atomic on 8 bytes of an MR
+ * @mr: the MR, held, with [@iova, @iova + 8) checked
+ * @iova: the operand's address; must be 8-byte aligned
+ * @cmp_swap: compare-and-swap, else fetch-and-add
+ * @compare_add: the compare value, or the value to add
+ * @swap: the swap value
+ * @orig: the value before the operation
+ *
+ * Return: 0, or -EINVAL for a misaligned address.
+ */
+int pinrxe_mr_atomic(struct pinrxe_mr *mr, u64 iova, bool cmp_swap,
+		     u64 compare_add, u64 swap, u64 *orig)
+{
+	u64 off = iova - mr->iova + mr->offset;
+	const struct pinrxe_seg *seg;
+	u64 in_seg;
+	u64 *va;
+
+	if (iova & 7)
+		return -EINVAL;
+	seg = pinrxe_find_seg(&mr->pins, off >> PAGE_SHIFT);
+	in_seg = off - ((u64)seg->first << PAGE_SHIFT);
+	va = kmap_local_pfn(seg->pfn + (in_seg >> PAGE_SHIFT));
+	va += offset_in_page(in_seg) / sizeof(*va);
+	if (cmp_swap)
+		*orig = cmpxchg64(va, compare_add, swap);
+	else
+		*orig = atomic64_fetch_add(compare_add, (atomic64_t *)va);
+	kunmap_local(va);
+	return 0;
+}
+
+/**
+ * pinrxe_copy_sgl() - copy between a scatter/gather list and a buffer
+ * @pdev: the device
+ * @pd: the PD the SGEs' lkeys must belong to
+ * @sge: the list
+ * @num_sge: entries in @sge
+ * @cur_sge: in/out: the entry to continue at
+ * @sge_offset: in/out: the byte offset within that entry
+ * @buf: the buffer
+ * @len: bytes to copy
+ * @dir: PINRXE_TO_MR scatters @buf into the list (needs local write),
+ *	PINRXE_FROM_MR gathers from it
+ *
+ * Return: 0; -EINVAL for a bad lkey, -EACCES for a missing right,
+ * -ERANGE for an SGE outside its MR, -ENOSPC when the list is too short.
+ */
+int pinrxe_copy_sgl(struct pinrxe_dev *pdev, struct ib_pd *pd,
+		    const struct pinrxe_sge *sge, u32 num_sge, u32 *cur_sge,
+		    u32 *sge_offset, void *buf, u32 len,
+		    enum pinrxe_copy_dir dir)
+{
+	int access = dir == PINRXE_TO_MR ? IB_ACCESS_LOCAL_WRITE : 0;
+
+	while (len) {
+		const struct pinrxe_sge *s;
+		struct pinrxe_mr *mr;
+		u32 n;
+		int err;
+
+		if (*cur_sge >= num_sge)
+			return -ENOSPC;
+		s = &sge[*cur_sge];
+		if (*sge_offset >= s->length) {
+			(*cur_sge)++;
+			*sge_offset = 0;
+			continue;
+		}
+		n = min(len, s->length - *sge_offset);
+		mr = pinrxe_mr_get(pdev, s->lkey, PINRXE_LOOKUP_LOCAL, pd,
+				   access, s->addr + *sge_offset, n, &err);
+		if (!mr)
+			return err;
+		pinrxe_mr_copy(mr, s->addr + *sge_offset, buf, n, dir);
+		pinrxe_mr_put(mr);
+		buf += n;
+		len -= n;
+		*sge_offset += n;
+	}
+	return 0;
+}
+
+/**
+ * pinrxe_reg_user_mr() - register user memory, pinning it
+ * @ibpd: the protection domain
+ * @start: user address of the region
+ * @length: bytes
+ * @iova: the address the region is known by in work requests and keys
+ * @access: IB_ACCESS_* flags
+ * @udata: no driver-private data
+ *
+ * Return: the MR, or an ERR_PTR: -EOPNOTSUPP for on-demand paging (not
+ * yet implemented) or unknown access flags, -ENOMEM over RLIMIT_MEMLOCK or
+ * the device's MR limit, -EFAULT for an unmapped range or a long-term pin
+ * the kernel refuses.
+ */
+struct ib_mr *pinrxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
+				 u64 iova, int access, struct ib_udata *udata)
+{
+	struct pinrxe_dev *pdev = to_pdev(ibpd->device);
+	struct pinrxe_mr *mr;
+	int ret;
+
+	ret = pinrxe_check_access(access);
+	if (ret)
+		return ERR_PTR(ret);
+
+	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+	if (!mr)
+		return ERR_PTR(-ENOMEM);
+
+	ret = pinrxe_pins_get(&mr->pins, start, length,
+			      ib_access_writable(access));
+	if (ret)
+		goto err_free;
+
+	mr->iova = iova;
+	mr->length = length;
+	mr->offset = start & ~PAGE_MASK;
+	mr->access = access;
+	refcount_set(&mr->ref, 1);
+	mr->state = PINRXE_MR_VALID;
+
+	/* Reserve the index first: the keys are made from it. */
+	ret = xa_alloc_cyclic(&pdev->mr_xa, &mr->index, NULL,
+			      XA_LIMIT(1, PINRXE_MAX_MR - 1), &pdev->mr_next,
+			      GFP_KERNEL);
+	if (ret < 0) {
+		ret = ret == -EBUSY ? -ENOMEM : ret;
+		goto err_unpin;
+	}
+	pinrxe_mr_set_keys(mr, get_random_u32());
+	pinrxe_mr_account(pdev, mr->pins.npages);
+	/* Publish only the finished MR to lookups. */
+	xa_store(&pdev->mr_xa, mr->index, mr, GFP_KERNEL);
+	return &mr->ibmr;
+
+err_unpin:
+	pinrxe_pins_release(&mr->pins);
+err_free:
+	kfree(mr);
+	return ERR_PTR(ret);
+}
+
+/**
+ * pinrxe_rereg_user_mr() - change an MR's translation, PD or access
+ * @ibmr: the MR
+ * @flags: IB_MR_REREG_TRANS, IB_MR_REREG_PD, IB_MR_REREG_ACCESS
+ * @start: new user address (IB_MR_REREG_TRANS)
+ * @length: new length (IB_MR_REREG_TRANS)
+ * @iova: new I/O virtual address (IB_MR_REREG_TRANS)
+ * @access: new access flags (IB_MR_REREG_ACCESS)
+ * @ibpd: new PD (IB_MR_REREG_PD); ib_core moves the MR between PDs
+ * @udata: no driver-private data
+ *
+ * The MR is changed in place and keeps its keys.  A new translation, or
+ * write access added to pages pinned read-only, pins afresh before the old
+ * pins go, so a failure leaves the MR as it was.
+ *
+ * Return: NULL (changed in place) or an ERR_PTR; the MR is unchanged on
+ * error.
+ */
+struct ib_mr *pinrxe_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
+				   u64 length, u64 iova, int access,
+				   struct ib_pd *ibpd, struct ib_udata *udata)
+{
+	struct pinrxe_dev *pdev = to_pdev(ibmr->device);
+	struct pinrxe_mr *mr = to_pmr(ibmr);
+	struct pinrxe_pins pins;
+	int new_access = flags & IB_MR_REREG_ACCESS ? access : mr->access;
+	bool repin;
+	int ret;
+
+	if (flags & ~(IB_MR_REREG_TRANS | IB_MR_REREG_PD | IB_MR_REREG_ACCESS))
+		return ERR_PTR(-EOPNOTSUPP);
+	ret = pinrxe_check_access(new_access);
+	if (ret)
+		return ERR_PTR(ret);
+
+	repin = flags & IB_MR_REREG_TRANS ||
+		(ib_access_writable(new_access) && !mr->pins.writable);
+	if (repin) {
+		if (!(flags & IB_MR_REREG_TRANS)) {
+			start = mr->pins.start + mr->offset;
+			length = mr->length;
+			iova = mr->iova;
+		}
+		ret = pinrxe_pins_get(&pins, start, length,
+				      ib_access_writable(new_access));
+		if (ret)
+			return ERR_PTR(ret);
+		/* No data-path user may see the translation change. */
+		pinrxe_mr_quiesce(mr, PINRXE_MR_BUSY);
+		pinrxe_mr_account(pdev, (long)pins.npages -
+					(long)mr->pins.npages);
+		pinrxe_pins_release(&mr->pins);
+		mr->pins = pins;
+		mr->iova = iova;
+		mr->length = length;
+		mr->offset = start & ~PAGE_MASK;
+	} else {
+		pinrxe_mr_quiesce(mr, PINRXE_MR_BUSY);
+	}
+	mr->access = new_access;
+	pinrxe_mr_set_keys(mr, mr->ibmr.lkey);
+	/* Publish the new translation and rights before lookups resume. */
+	smp_store_release(&mr->state, PINRXE_MR_VALID);
+	return NULL;
+}
+
+/**
+ * pinrxe_dereg_mr() - deregister an MR, releasing its pins
+ * @ibmr: the MR
+ * @udata: unused
+ *
+ * Return: 0.
+ */
+int pinrxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
+{
+	struct pinrxe_dev *pdev = to_pdev(ibmr->device);
+	struct pinrxe_mr *mr = to_pmr(ibmr);
+
+	pinrxe_mr_quiesce(mr, PINRXE_MR_INVALID);
+	xa_erase(&pdev->mr_xa, mr->index);
+	pinrxe_mr_account(pdev, -(long)mr->pins.npages);
+	pinrxe_pins_release(&mr->pins);
+	/* A lookup may still be looking at it under RCU. */
+	kfree_rcu(mr, rcu);
+	return 0;
+}

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The requester: turns send WQEs into packets.  A message is cut into
+ * path-MTU packets with consecutive PSNs; an RC QP keeps each WQE until the
+ * completer has its acknowledgment and, on a timeout or NAK, rewinds and
+ * sends again from the first PSN not acknowledged.  UC and UD WQEs
+ * complete as soon as their last packet is out.
+ *
+ * One packet per call: the task calls again while there is work, so one
+ * busy QP does not starve the others sharing the workqueue.
+ */
+#include <linux/jiffies.h>
+
+#include "pinrxe.h"
+#include "pinrxe_counters.h"
+#include "pinrxe_hdr.h"
+#include "pinrxe_opcode.h"
+
+/* Ask for an ACK at least this often within a long message. */
+#define PINRXE_PKTS_PER_ACK	64
+
+static bool pinrxe_wqe_is_read(const struct pinrxe_send_wqe *wqe)
+{
+	return wqe->opcode == IB_UVERBS_WR_RDMA_READ;
+}
+
+static bool pinrxe_wqe_is_atomic(const struct pinrxe_send_wqe *wqe)
+{
+	return wqe->opcode == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ||
+	       wqe->opcode == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD;
+}
+
+static bool pinrxe_wqe_is_rd_atomic(const struct pinrxe_send_wqe *wqe)
+{
+	return pinrxe_wqe_is_read(wqe) || pinrxe_wqe_is_atomic(wqe);
+}
+
+/* Packets a WQE takes: for a read, the response packets it asks for. */
+static u32 pinrxe_wqe_npkts(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
+{
+	if (pinrxe_wqe_is_atomic(pinrxe_swqe_wqe(swqe)) || !swqe->length)
+		return 1;
+	return DIV_ROUND_UP(swqe->length, qp->mtu);
+}
+
+static u8 pinrxe_req_opcode(struct pinrxe_qp *qp,
+			    const struct pinrxe_send_wqe *wqe, bool first,
+			    bool last)
+{
+	u8 base, op;
+
+	switch (qp->ibqp.qp_type) {
+	case IB_QPT_RC:
+		base = IB_OPCODE_RC;
+		break;
+	case IB_QPT_UC:
+		base = IB_OPCODE_UC;
+		break;
+	default:
+		base = IB_OPCODE_UD;
+		break;
+	}
+
+	switch (wqe->opcode) {
+	case IB_UVERBS_WR_SEND:
+		op = first ? (last ? IB_OPCODE_SEND_ONLY : IB_OPCODE_SEND_FIRST) :
+			     (last ? IB_OPCODE_SEND_LAST :
+				     IB_OPCODE_SEND_MIDDLE);
+		break;
+	case IB_UVERBS_WR_SEND_WITH_IMM:
+		op = last ? (first ? IB_OPCODE_SEND_ONLY_WITH_IMMEDIATE :
+				     IB_OPCODE_SEND_LAST_WITH_IMMEDIATE) :
+			    (first ? IB_OPCODE_SEND_FIRST :
+				     IB_OPCODE_SEND_MIDDLE);
+		break;
+	case IB_UVERBS_WR_SEND_WITH_INV:
+		op = last ? (first ? IB_OPCODE_SEND_ONLY_WITH_INVALIDATE :
+				     IB_OPCODE_SEND_LAST_WITH_INVALIDATE) :
+			    (first ? IB_OPCODE_SEND_FIRST :
+				     IB_OPCODE_SEND_MIDDLE);
+		break;
+	case IB_UVERBS_WR_RDMA_WRITE:
+		op = first ? (last ? IB_OPCODE_RDMA_WRITE_ONLY :
+				     IB_OPCODE_RDMA_WRITE_FIRST) :
+			     (last ? IB_OPCODE_RDMA_WRITE_LAST :
+				     IB_OPCODE_RDMA_WRITE_MIDDLE);
+		break;
+	case IB_UVERBS_WR_RDMA_WRITE_WITH_IMM:
+		op = last ? (first ? IB_OPCODE_RDMA_WRITE_ONLY_WITH_IMMEDIATE :
+				     IB_OPCODE_RDMA_WRITE_LAST_WITH_IMMEDIATE) :
+			    (first ? IB_OPCODE_RDMA_WRITE_FIRST :
+				     IB_OPCODE_RDMA_WRITE_MIDDLE);
+		break;
+	case IB_UVERBS_WR_RDMA_READ:
+		op = IB_OPCODE_RDMA_READ_REQUEST;
+		break;
+	case IB_UVERBS_WR_ATOMIC_CMP_AND_SWP:
+		op = IB_OPCODE_COMPARE_SWAP;
+		break;
+	default:
+		op = IB_OPCODE_FETCH_ADD;
+		break;
+	}
+	return base + op;
+}
+
+/* Arm the retransmission timer unless it runs: attr.timeout 0 is infinite. */
+static void pinrxe_req_arm_timer(struct pinrxe_qp *qp)
+{
+	unsigned long usecs;
+
+	if (qp->ibqp.qp_type != IB_QPT_RC || !qp->attr.timeout ||
+	    timer_pending(&qp->comp.retrans_timer))
+		return;
+	/* 4.096 us * 2^timeout, but at least 10 ms: a software device. */
+	usecs = (4096UL << min_t(u8, qp->attr.timeout, 31)) / 1000;
+	mod_timer(&qp->comp.retrans_timer,
+		  jiffies + usecs_to_jiffies(max(usecs, 10000UL)));
+}
+
+/**
+ * pinrxe_req_rewind() - go back to retransmit from a PSN
+ * @qp: the QP
+ *
+ * Finds the WQE that sent qp->req.rewind_psn, restarts it from there and
+ * every later WQE from scratch.  Reads and atomics before it stay
+ * outstanding.
+ */
+static void pinrxe_req_rewind(struct pinrxe_qp *qp)
+{
+	u32 psn = qp->req.rewind_psn, index, rd_atomic = 0;
+	struct pinrxe_swqe *swqe = NULL;
+
+	qp->req.rewind = false;
+	for (index = qp->sq.tail; index != qp->req.index + 1 &&
+	     index != qp->sq.head; index++) {
+		swqe = pinrxe_sq_wqe(qp, index);
+		if (swqe->progress == PINRXE_WQE_NEW)
+			return;	/* nothing sent at or after the PSN */
+		if (swqe->progress != PINRXE_WQE_DONE &&
+		    pinrxe_psn_cmp(psn, swqe->last_psn) <= 0)
+			break;
+		if (swqe->progress != PINRXE_WQE_DONE &&
+		    pinrxe_wqe_is_rd_atomic(pinrxe_swqe_wqe(swqe)))
+			rd_atomic++;
+		swqe = NULL;
+	}
+	if (!swqe)
+		return;
+	if (pinrxe_psn_cmp(psn, swqe->first_psn) < 0)
+		psn = swqe->first_psn;
+
+	pinrxe_counter_inc(to_pdev(qp->ibqp.device), PINRXE_CNT_RETRANS);
+	qp->req.index = index;
+	qp->req.psn = psn;
+	qp->req.rd_atomic = rd_atomic;
+	/* Resume this WQE at its packet @psn: bytes before it are done. */
+	swqe->sent = min_t(u32, swqe->length,
+			   ((psn - swqe->first_psn) & PINRXE_BTH_PSN) * qp->mtu);
+	if (pinrxe_wqe_is_atomic(pinrxe_swqe_wqe(swqe)))
+		swqe->sent = 0;
+	swqe->cur_sge = 0;
+	swqe->sge_offset = 0;
+	pinrxe_xfer_skip(pinrxe_swqe_wqe(swqe)->sge,
+			 pinrxe_swqe_wqe(swqe)->num_sge, &swqe->cur_sge,
+			 &swqe->sge_offset, swqe->sent);
+	swqe->progress = swqe->sent || psn != swqe->first_psn ?
+			 PINRXE_WQE_SENDING : PINRXE_WQE_NEW;
+	/* Everything after it goes again from the start. */
+	for (index++; index != qp->sq.head; index++) {
+		swqe = pinrxe_sq_wqe(qp, index);
+		if (swqe->progress == PINRXE_WQE_DONE)
+			continue;
+		swqe->progress = PINRXE_WQE_NEW;
+	}
+}
+
+/* Start a WQE: give it its PSNs.  Returns false when it must wait. */
+static bool pinrxe_req_start(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
+{
+	struct pinrxe_send_wqe *wqe = pinrxe_swqe_wqe(swqe);
+	u32 max_rd = max_t(u32, qp->attr.max_rd_atomic, 1);
+
+	if (qp->ibqp.qp_type == IB_QPT_RC) {
+		/* A fenced WQE waits for the reads and atomics before it. */
+		if ((wqe->send_flags & PINRXE_SEND_FENCE) && qp->req.rd_atomic)
+			return false;
+		if (pinrxe_wqe_is_rd_atomic(wqe) && qp->req.rd_atomic >= max_rd)
+			return false;
+	}
+	swqe->first_psn = qp->req.psn;
+	swqe->last_psn = (qp->req.psn + pinrxe_wqe_npkts(qp, swqe) - 1) &
+			 PINRXE_BTH_PSN;
+	swqe->sent = 0;
+	swqe->cur_sge = 0;
+	swqe->sge_offset = 0;
+	swqe->progress = PINRXE_WQE_SENDING;
+	return true;
+}
+
+static int pinrxe_req_payload(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe,
+			      struct pinrxe_pkt_info *pkt, u32 len)
+{
+	struct pinrxe_send_wqe *wqe = pinrxe_swqe_wqe(swqe);
+
+	if (wqe->send_flags & PINRXE_SEND_INLINE) {
+		memcpy(pinrxe_pkt_payload(pkt), (u8 *)wqe->sge + swqe->sent,
+		       len);
+		return 0;
+	}
+	return pinrxe_copy_sgl(to_pdev(qp->ibqp.device), qp->ibqp.pd,
+			       wqe->sge, wqe->num_sge, &swqe->cur_sge,
+			       &swqe->sge_offset, pinrxe_pkt_payload(pkt), len,
+			       PINRXE_FROM_MR);
+}
+
+static u32 pinrxe_sgl_err_status(int err)
+{
+	return err == -ENOSPC ? IB_WC_LOC_LEN_ERR : IB_WC_LOC_PROT_ERR;
+}
+
+/* Build and send the next packet of @swqe. */
+static int pinrxe_req_send_pkt(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
+{
+	struct pinrxe_send_wqe *wqe = pinrxe_swqe_wqe(swqe);
+	bool ud = qp->ibqp.qp_type == IB_QPT_UD;
+	bool read = pinrxe_wqe_is_read(wqe);
+	bool atomic = pinrxe_wqe_is_atomic(wqe);
+	const struct pinrxe_av *av = &qp->av;
+	struct pinrxe_ah *ah = NULL;
+	struct pinrxe_pkt_info pkt;
+	u32 len = 0, dest_qpn, psn = qp->req.psn;
+	bool first = !swqe->sent && psn == swqe->first_psn, last, ackreq;
+	struct sk_buff *skb;
+	int err;
+	u8 opcode;
+
+	if (!read && !atomic)
+		len = min(swqe->length - swqe->sent, qp->mtu);
+	last = read || atomic || swqe->sent + len == swqe->length;
+	if (read)
+		first = true;	/* a (re)issued read request is one packet */
+	dest_qpn = qp->attr.dest_qp_num;
+	if (ud) {
+		ah = pinrxe_ah_get(to_pdev(qp->ibqp.device), wqe->wr.ud.ah_num);
+		if (!ah)
+			return IB_WC_LOC_QP_OP_ERR;
+		av = &ah->av;
+		dest_qpn = wqe->wr.ud.remote_qpn;
+	} else if (!qp->req.av_valid) {
+		return IB_WC_LOC_QP_OP_ERR;
+	}
+
+	opcode = pinrxe_req_opcode(qp, wqe, first, last);
+	ackreq = qp->ibqp.qp_type == IB_QPT_RC &&
+		 (last || ++qp->req.pkts_since_ack >= PINRXE_PKTS_PER_ACK);
+	skb = pinrxe_xfer_pkt(qp, av, opcode, len, psn, ackreq,
+			      last && (wqe->send_flags & PINRXE_SEND_SOLICITED),
+			      dest_qpn, &pkt);
+	if (IS_ERR(skb)) {
+		err = PTR_ERR(skb);
+		goto out;
+	}
+	if (ackreq)
+		qp->req.pkts_since_ack = 0;
+
+	if (pkt.mask & PINRXE_RETH_MASK) {
+		u64 va = wqe->wr.rdma.remote_addr + swqe->sent;
+
+		pinrxe_reth_set_va(&pkt, va);
+		pinrxe_reth_set_rkey(&pkt, wqe->wr.rdma.rkey);
+		pinrxe_reth_set_len(&pkt, swqe->length - swqe->sent);
+	}
+	if (pkt.mask & PINRXE_IMMDT_MASK)
+		pinrxe_immdt_set_imm(&pkt, wqe->ex.imm_data);
+	if (pkt.mask & PINRXE_IETH_MASK)
+		pinrxe_ieth_set_rkey(&pkt, wqe->ex.invalidate_rkey);
+	if (pkt.mask & PINRXE_ATMETH_MASK) {
+		pinrxe_atmeth_set_va(&pkt, wqe->wr.atomic.remote_addr);
+		pinrxe_atmeth_set_rkey(&pkt, wqe->wr.atomic.rkey);
+		pinrxe_atmeth_set_swap_add(&pkt,
+					   wqe->opcode ==
+					   IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ?
+					   wqe->wr.atomic.swap :
+					   wqe->wr.atomic.compare_add);
+		pinrxe_atmeth_set_compare(&pkt, wqe->wr.atomic.compare_add);
+	}
+	if (pkt.mask & PINRXE_DETH_MASK) {
+		u32 qkey = wqe->wr.ud.remote_qkey;
+
+		/* A Q_Key with the top bit set means: use the QP's own. */
+		if (qkey & 0x80000000)
+			qkey = qp->attr.qkey;
+		pinrxe_deth_set_qkey(&pkt, qkey);
+		pinrxe_deth_set_sqp(&pkt, qp->ibqp.qp_num);
+	}
+	if (len) {
+		err = pinrxe_req_payload(qp, swqe, &pkt, len);
+		if (err) {
+			kfree_skb(skb);
+			if (ah)
+				pinrxe_ah_put(ah);
+			return pinrxe_sgl_err_status(err);
+		}
+	}
+
+	pinrxe_xfer_send(qp, skb, &pkt, av);
+	err = 0;
+
+	if (read)
+		qp->req.psn = (swqe->last_psn + 1) & PINRXE_BTH_PSN;
+	else
+		qp->req.psn = (psn + 1) & PINRXE_BTH_PSN;
+	swqe->sent += len;
+	if (read)
+		swqe->sent = swqe->length;
+	if (last) {
+		swqe->progress = PINRXE_WQE_SENT;
+		if (read || atomic)
+			qp->req.rd_atomic++;
+		qp->req.index++;
+	}
+	pinrxe_req_arm_timer(qp);
+out:
+	if (ah)
+		pinrxe_ah_put(ah);
+	/* No memory for a packet: as good as lost; RC retransmits it. */
+	return err == -ENOMEM ? IB_WC_SUCCESS : (err ? IB_WC_LOC_QP_OP_ERR :
+						  IB_WC_SUCCESS);
+}
+
+/**
+ * pinrxe_requester() - send the next packet of a QP's send queue
+ * @qp: the QP; from its task
+ *
+ * Return: 0 to be called again, -EAGAIN when there is nothing to send now.
+ */
+int pinrxe_requester(struct pinrxe_qp *qp)
+{
+	struct pinrxe_swqe *swqe;
+	enum ib_qp_state state;
+	u32 status;
+
+	pinrxe_xfer_sync(qp);
+	state = READ_ONCE(qp->state);
+	if (state == IB_QPS_RESET) {
+		pinrxe_xfer_reset(qp);
+		return -EAGAIN;
+	}
+	if (state != IB_QPS_RTS && state != IB_QPS_SQD)
+		return -EAGAIN;
+	if (READ_ONCE(qp->comp.rnr_wait))
+		return -EAGAIN;
+	if (READ_ONCE(qp->req.rewind))
+		pinrxe_req_rewind(qp);
+
+	/* Take what the application posted while there is shadow room. */
+	while (!pinrxe_sq_fetch(qp))
+		;
+	if (qp->req.index == qp->sq.head)
+		return -EAGAIN;
+
+	swqe = pinrxe_sq_wqe(qp, qp->req.index);
+	if (swqe->status != IB_WC_SUCCESS ||
+	    pinrxe_swqe_wqe(swqe)->opcode == IB_UVERBS_WR_LOCAL_INV ||
+	    pinrxe_swqe_wqe(swqe)->opcode == IB_UVERBS_WR_BIND_MW) {
+		/*
+		 * A WQE that failed validation, or a local operation on
+		 * memory windows, which this driver does not support yet:
+		 * it completes in error once everything before it has.
+		 */
+		if (qp->req.index != qp->sq.tail)
+			return -EAGAIN;
+		pinrxe_comp_wqe(qp, swqe, swqe->status != IB_WC_SUCCESS ?
+				swqe->status : IB_WC_LOC_QP_OP_ERR);
+		return -EAGAIN;
+	}
+
+	if (swqe->progress == PINRXE_WQE_NEW && !pinrxe_req_start(qp, swqe))
+		return -EAGAIN;
+
+	status = pinrxe_req_send_pkt(qp, swqe);
+	if (status != IB_WC_SUCCESS) {
+		if (qp->req.index != qp->sq.tail)
+			return -EAGAIN;	/* completes in order, later */
+		pinrxe_comp_wqe(qp, swqe, status);
+		return -EAGAIN;
+	}
+
+	/* Unreliable: done once the last packet is out. */
+	if (qp->ibqp.qp_type != IB_QPT_RC &&
+	    swqe->progress == PINRXE_WQE_SENT)
+		pinrxe_comp_wqe(qp, swqe, IB_WC_SUCCESS);
+	return 0;
+}

@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The responder: executes the requests a QP receives.  SENDs scatter into
+ * receive WQEs, RDMA WRITEs and READs and atomics act on memory named by
+ * an rkey, every access checked against the MR's bounds and rights.  An RC
+ * responder enforces PSN order: a packet from the future gets one PSN
+ * sequence NAK, a duplicate gets its answer again (an ACK, the read data,
+ * or the saved result of an atomic, which must not run twice).
+ */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+
+#include "pinrxe.h"
+#include "pinrxe_counters.h"
+#include "pinrxe_hdr.h"
+#include "pinrxe_opcode.h"
+
+/* ACK syndrome with the credit field saying "no flow control". */
+#define PINRXE_ACK_SYNDROME	(PINRXE_AETH_ACK | PINRXE_AETH_NO_CREDIT)
+
+static struct pinrxe_dev *qp_pdev(struct pinrxe_qp *qp)
+{
+	return to_pdev(qp->ibqp.device);
+}
+
+/* Send an ACK, NAK or RNR NAK carrying @syndrome for @psn. */
+static void pinrxe_resp_ack(struct pinrxe_qp *qp, u8 syndrome, u32 psn)
+{
+	struct pinrxe_pkt_info pkt;
+	struct sk_buff *skb;
+
+	if (!qp->req.av_valid)
+		return;
+	skb = pinrxe_xfer_pkt(qp, &qp->av,
+			      IB_OPCODE_RC + IB_OPCODE_ACKNOWLEDGE, 0, psn,
+			      false, false, qp->attr.dest_qp_num, &pkt);
+	if (IS_ERR(skb))
+		return;
+	pinrxe_aeth_set_syn(&pkt, syndrome);
+	pinrxe_aeth_set_msn(&pkt, qp->resp.msn);
+	pinrxe_xfer_send(qp, skb, &pkt, &qp->av);
+}
+
+static void pinrxe_resp_nak(struct pinrxe_qp *qp, u8 code, u32 psn)
+{
+	pinrxe_counter_inc(qp_pdev(qp), PINRXE_CNT_NAK_SENT);
+	pinrxe_resp_ack(qp, PINRXE_AETH_NAK | code, psn);
+}
+
+/* Complete the receive WQE in use with @status. */
+static void pinrxe_resp_complete(struct pinrxe_qp *qp,
+				 struct pinrxe_pkt_info *pkt, u32 status,
+				 u32 opcode)
+{
+	struct pinrxe_cqe cqe = {
+		.wr_id = qp->resp.rwqe.wr_id,
+		.status = status,
+		.opcode = opcode,
+		.byte_len = qp->resp.msg_len,
+		.qp_num = qp->ibqp.qp_num,
+		.src_qp = qp->ibqp.qp_type == IB_QPT_UD ?
+			  pinrxe_deth_sqp(pkt) : qp->attr.dest_qp_num,
+	};
+
+	if (pkt->mask & PINRXE_IMMDT_MASK) {
+		cqe.ex.imm_data = pinrxe_immdt_imm(pkt);
+		cqe.flags |= PINRXE_CQE_WITH_IMM;
+	}
+	if (qp->ibqp.qp_type == IB_QPT_UD)
+		cqe.flags |= PINRXE_CQE_GRH;
+	qp->resp.have_rwqe = false;
+	pinrxe_cq_post(qp->rcq, &cqe, pinrxe_bth_se(pkt));
+}
+
+/* Take a receive WQE from the SRQ or RQ; false when there is none. */
+static bool pinrxe_resp_take_rwqe(struct pinrxe_qp *qp)
+{
+	int err;
+
+	if (qp->resp.have_rwqe)
+		return true;
+	if (qp->srq)
+		err = pinrxe_srq_take(qp->srq, &qp->resp.rwqe);
+	else
+		err = pinrxe_rq_take(qp, &qp->resp.rwqe);
+	if (err)
+		return false;
+	qp->resp.have_rwqe = true;
+	qp->resp.cur_sge = 0;
+	qp->resp.sge_offset = 0;
+	qp->resp.msg_len = 0;
+	return true;
+}
+
+/* Scatter @len bytes into the receive WQE; an IB_WC_* status. */
+static u32 pinrxe_resp_scatter(struct pinrxe_qp *qp, void *data, u32 len)
+{
+	int err;
+
+	err = pinrxe_copy_sgl(qp_pdev(qp), qp->ibqp.pd, qp->resp.rwqe.sge,
+			      qp->resp.rwqe.num_sge, &qp->resp.cur_sge,
+			      &qp->resp.sge_offset, data, len, PINRXE_TO_MR);
+	if (err == -ENOSPC)
+		return IB_WC_LOC_LEN_ERR;
+	if (err)
+		return IB_WC_LOC_PROT_ERR;
+	qp->resp.msg_len += len;
+	return IB_WC_SUCCESS;
+}
+
+/* The QP's access flags allow what @pkt asks for. */
+static bool pinrxe_resp_qp_allows(struct pinrxe_qp *qp,
+				  struct pinrxe_pkt_info *pkt)
+{
+	int flags = qp->attr.qp_access_flags;
+
+	if (pkt->mask & PINRXE_WRITE_MASK)
+		return flags & IB_ACCESS_REMOTE_WRITE;
+	if (pkt->mask & PINRXE_READ_MASK)
+		return flags & IB_ACCESS_REMOTE_READ;
+	if (pkt->mask & PINRXE_ATOMIC_MASK)
+		return flags & IB_ACCESS_REMOTE_ATOMIC;
+	return true;
+}
+
+/* A packet continues or starts a message as the opcode sequence allows. */
+static bool pinrxe_resp_in_sequence(struct pinrxe_qp *qp,
+				    struct pinrxe_pkt_info *pkt)
+{
+	u32 kind = pkt->mask & (PINRXE_SEND_MASK | PINRXE_WRITE_MASK);
+
+	if (qp->resp.in_msg)
+		return kind && kind == qp->resp.msg_opcode_mask &&
+		       !(pkt->mask & PINRXE_FIRST_MASK);
+	return !(pkt->mask & (PINRXE_MIDDLE_MASK)) &&
+	       (!(pkt->mask & PINRXE_LAST_MASK) ||
+		(pkt->mask & PINRXE_FIRST_MASK));
+}
+
+enum pinrxe_resp_result {
+	PINRXE_RESP_DONE,	/* executed: advance the ePSN */
+	PINRXE_RESP_RNR,	/* no receive WQE: RNR NAK, retry later */
+	PINRXE_RESP_NAK_INV,	/* invalid request */
+	PINRXE_RESP_NAK_ACCESS,	/* remote access error */
+	PINRXE_RESP_NAK_OP,	/* remote operational error */
+	PINRXE_RESP_DROP,	/* silently dropped (UC, UD) */
+};
+
+/* SEND: scatter into a receive WQE, complete it on the last packet. */
+static int pinrxe_resp_send(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
+{
+	u32 len = pinrxe_pkt_payload_len(pkt);
+	u32 status;
+
+	if (pkt->mask & PINRXE_IETH_MASK)
+		return PINRXE_RESP_NAK_INV;	/* no memory windows yet */
+	if (!pinrxe_resp_take_rwqe(qp))
+		return qp->ibqp.qp_type == IB_QPT_RC ? PINRXE_RESP_RNR :
+						       PINRXE_RESP_DROP;
+	status = pinrxe_resp_scatter(qp, pinrxe_pkt_payload(pkt), len);
+	if (status != IB_WC_SUCCESS) {
+		pinrxe_resp_complete(qp, pkt, status, IB_WC_RECV);
+		return status == IB_WC_LOC_LEN_ERR ? PINRXE_RESP_NAK_INV :
+						     PINRXE_RESP_NAK_OP;
+	}
+	if (pkt->mask & PINRXE_LAST_MASK)
+		pinrxe_resp_complete(qp, pkt, IB_WC_SUCCESS, IB_WC_RECV);
+	return PINRXE_RESP_DONE;
+}
+
+/* UD SEND: the 40-byte GRH goes first, then the payload. */
+static int pinrxe_resp_ud_send(struct pinrxe_qp *qp,
+			       struct pinrxe_pkt_info *pkt)
+{
+	struct sk_buff *skb = pinrxe_pkt_skb(pkt);
+	u8 grh[40] = {};
+	u32 status;
+
+	if (pinrxe_deth_qkey(pkt) != qp->attr.qkey) {
+		pinrxe_counter_inc(qp_pdev(qp), PINRXE_CNT_DROP_QKEY);
+		return PINRXE_RESP_DROP;
+	}
+	if (!pinrxe_resp_take_rwqe(qp)) {
+		pinrxe_counter_inc(qp_pdev(qp), PINRXE_CNT_DROP_NO_RWQE);
+		return PINRXE_RESP_DROP;
+	}
+	/* RoCEv2: the IPv6 header, or an IPv4 header in the last 20 bytes. */
+	if (ip_hdr(skb)->version == 4)
+		memcpy(grh + 20, ip_hdr(skb), sizeof(struct iphdr));
+	else
+		memcpy(grh, ipv6_hdr(skb), sizeof(grh));
+	status = pinrxe_resp_scatter(qp, grh, sizeof(grh));
+	if (status == IB_WC_SUCCESS)
+		status = pinrxe_resp_scatter(qp, pinrxe_pkt_payload(pkt),
+					     pinrxe_pkt_payload_len(pkt));
+	pinrxe_resp_complete(qp, pkt, status, IB_WC_RECV);
+	return PINRXE_RESP_DONE;
+}
+
+/* RDMA WRITE: place the payload; WRITE with immediate consumes a WQE. */
+static int pinrxe_resp_write(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
+{
+	u32 len = pinrxe_pkt_payload_len(pkt);
+	struct pinrxe_mr *mr;
+	int err;
+
+	if (pkt->mask & PINRXE_RETH_MASK) {
+		qp->resp.va = pinrxe_reth_va(pkt);
+		qp->resp.rkey = pinrxe_reth_rkey(pkt);
+		qp->resp.resid = pinrxe_reth_len(pkt);
+		qp->resp.msg_len = 0;
+		/* Check the whole target now, so a bad one fails at once. */
+		if (qp->resp.resid) {
+			mr = pinrxe_mr_get(qp_pdev(qp), qp->resp.rkey,
+					   PINRXE_LOOKUP_REMOTE, qp->ibqp.pd,
+					   IB_ACCESS_REMOTE_WRITE, qp->resp.va,
+					   qp->resp.resid, &err);
+			if (!mr)
+				return PINRXE_RESP_NAK_ACCESS;
+			pinrxe_mr_put(mr);
+		}
+	}
+	if (len > qp->resp.resid ||
+	    ((pkt->mask & PINRXE_LAST_MASK) && len != qp->resp.resid) ||
+	    (!(pkt->mask & PINRXE_LAST_MASK) && len != qp->mtu))
+		return PINRXE_RESP_NAK_INV;
+	/* An immediate needs a receive WQE: make sure before writing. */
+	if ((pkt->mask & PINRXE_IMMDT_MASK) && !pinrxe_resp_take_rwqe(qp))
+		return qp->ibqp.qp_type == IB_QPT_RC ? PINRXE_RESP_RNR :
+						       PINRXE_RESP_DROP;
+	if (len) {
+		mr = pinrxe_mr_get(qp_pdev(qp), qp->resp.rkey,
+				   PINRXE_LOOKUP_REMOTE, qp->ibqp.pd,
+				   IB_ACCESS_REMOTE_WRITE, qp->resp.va, len,
+				   &err);
+		if (!mr)
+			return PINRXE_RESP_NAK_ACCESS;
+		pinrxe_mr_copy(mr, qp->resp.va, pinrxe_pkt_payload(pkt), len,
+			       PINRXE_TO_MR);
+		pinrxe_mr_put(mr);
+	}
+	qp->resp.va += len;
+	qp->resp.resid -= len;
+	qp->resp.msg_len += len;
+	if ((pkt->mask & PINRXE_IMMDT_MASK) && (pkt->mask & PINRXE_LAST_MASK))
+		pinrxe_resp_complete(qp, pkt, IB_WC_SUCCESS,
+				     IB_WC_RECV_RDMA_WITH_IMM);
+	return PINRXE_RESP_DONE;
+}
+
+/*
+ * Send the read responses for [@va, @va + @len) starting at @psn.  Used
+ * for new reads and, unchanged, for duplicates: a read has no side effect,
+ * so a retried one is simply read again.
+ */
+static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
+				 u32 rkey, u32 len)
+{
+	u32 npkts = len ? DIV_ROUND_UP(len, qp->mtu) : 1, i;
+	struct pinrxe_mr *mr = NULL;
+	int err;
+
+	if (len) {
+		mr = pinrxe_mr_get(qp_pdev(qp), rkey, PINRXE_LOOKUP_REMOTE,
+				   qp->ibqp.pd, IB_ACCESS_REMOTE_READ, va, len,
+				   &err);
+		if (!mr)
+			return PINRXE_RESP_NAK_ACCESS;
+	}
+	for (i = 0; i < npkts; i++) {
+		u32 n = min(len, qp->mtu);
+		struct pinrxe_pkt_info pkt;
+		struct sk_buff *skb;
+		u8 op;
+
+		if (npkts == 1)
+			op = IB_OPCODE_RDMA_READ_RESPONSE_ONLY;
+		else if (!i)
+			op = IB_OPCODE_RDMA_READ_RESPONSE_FIRST;
+		else if (i == npkts - 1)
+			op = IB_OPCODE_RDMA_READ_RESPONSE_LAST;
+		else
+			op = IB_OPCODE_RDMA_READ_RESPONSE_MIDDLE;
+		skb = pinrxe_xfer_pkt(qp, &qp->av, IB_OPCODE_RC + op, n,
+				      (psn + i) & PINRXE_BTH_PSN, false, false,
+				      qp->attr.dest_qp_num, &pkt);
+		if (IS_ERR(skb))
+			break;	/* lost: the requester will ask again */
+		if (pkt.mask & PINRXE_AETH_MASK) {
+			pinrxe_aeth_set_syn(&pkt, PINRXE_ACK_SYNDROME);
+			pinrxe_aeth_set_msn(&pkt, qp->resp.msn);
+		}
+		if (n)
+			pinrxe_mr_copy(mr, va, pinrxe_pkt_payload(&pkt), n,
+				       PINRXE_FROM_MR);
+		pinrxe_xfer_send(qp, skb, &pkt, &qp->av);
+		va += n;
+		len -= n;
+	}
+	if (mr)
+		pinrxe_mr_put(mr);
+	return PINRXE_RESP_DONE;
+}
+
+/* A new RDMA READ request: it counts as a message done once answered. */
+static int pinrxe_resp_read(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
+{
+	if (pinrxe_reth_len(pkt) > PINRXE_MAX_MSG_SZ)
+		return PINRXE_RESP_NAK_INV;
+	qp->resp.msn++;
+	return pinrxe_resp_read_data(qp, pkt->psn, pinrxe_reth_va(pkt),
+				     pinrxe_reth_rkey(pkt),
+				     pinrxe_reth_len(pkt));
+}
+
+static struct pinrxe_resp_res *
+pinrxe_resp_find_atomic(struct pinrxe_qp *qp, u32 psn)
+{
+	int i;
+
+	for (i = 0; i < PINRXE_MAX_RD_ATOMIC; i++)
+		if (qp->resp.res[i].kind == PINRXE_ATOMIC_MASK &&
+		    qp->resp.res[i].first_psn == psn)
+			return &qp->resp.res[i];
+	return NULL;
+}
+
+static void pinrxe_resp_atomic_ack(struct pinrxe_qp *qp, u32 psn, u64 orig)
+{
+	struct pinrxe_pkt_info pkt;
+	struct sk_buff *skb;
+
+	skb = pinrxe_xfer_pkt(qp, &qp->av,
+			      IB_OPCODE_RC + IB_OPCODE_ATOMIC_ACKNOWLEDGE, 0,
+			      psn, false, false, qp->attr.dest_qp_num, &pkt);
+	if (IS_ERR(skb))
+		return;
+	pinrxe_aeth_set_syn(&pkt, PINRXE_ACK_SYNDROME);
+	pinrxe_aeth_set_msn(&pkt, qp->resp.msn);
+	pinrxe_atmack_set_orig(&pkt, orig);
+	pinrxe_xfer_send(qp, skb, &pkt, &qp->av);
+}
+
+/* Compare-and-swap or fetch-and-add; the result is kept for duplicates. */
+static int pinrxe_resp_atomic(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
+{
+	u64 va = pinrxe_atmeth_va(pkt), orig;
+	struct pinrxe_resp_res *res;
+	struct pinrxe_mr *mr;
+	bool cas;
+	int err;
+
+	mr = pinrxe_mr_get(qp_pdev(qp), pinrxe_atmeth_rkey(pkt),
+			   PINRXE_LOOKUP_REMOTE, qp->ibqp.pd,
+			   IB_ACCESS_REMOTE_ATOMIC, va, sizeof(u64), &err);
+	if (!mr)
+		return PINRXE_RESP_NAK_ACCESS;
+	cas = (pkt->opcode & 0x1f) == IB_OPCODE_COMPARE_SWAP;
+	err = pinrxe_mr_atomic(mr, va, cas,
+			       cas ? pinrxe_atmeth_compare(pkt) :
+				     pinrxe_atmeth_swap_add(pkt),
+			       pinrxe_atmeth_swap_add(pkt), &orig);
+	pinrxe_mr_put(mr);
+	if (err)
+		return PINRXE_RESP_NAK_INV;	/* misaligned */
+
+	res = &qp->resp.res[qp->resp.res_head];
+	qp->resp.res_head = (qp->resp.res_head + 1) % PINRXE_MAX_RD_ATOMIC;
+	res->kind = PINRXE_ATOMIC_MASK;
+	res->first_psn = pkt->psn;
+	res->last_psn = pkt->psn;
+	res->orig = orig;
+	qp->resp.msn++;
+	pinrxe_resp_atomic_ack(qp, pkt->psn, orig);
+	return PINRXE_RESP_DONE;
+}
+
+/* A request from before the ePSN: answer it again, execute nothing new. */
+static void pinrxe_resp_duplicate(struct pinrxe_qp *qp,
+				  struct pinrxe_pkt_info *pkt)
+{
+	struct pinrxe_resp_res *res;
+
+	pinrxe_counter_inc(qp_pdev(qp), PINRXE_CNT_DUP_REQ);
+	if (pkt->mask & PINRXE_READ_MASK) {
+		pinrxe_resp_read_data(qp, pkt->psn, pinrxe_reth_va(pkt),
+				      pinrxe_reth_rkey(pkt),
+				      pinrxe_reth_len(pkt));
+		return;
+	}
+	if (pkt->mask & PINRXE_ATOMIC_MASK) {
+		res = pinrxe_resp_find_atomic(qp, pkt->psn);
+		if (res)
+			pinrxe_resp_atomic_ack(qp, pkt->psn, res->orig);
+		return;
+	}
+	/* A send or write that was done: the ACK for it got lost. */
+	pinrxe_resp_ack(qp, PINRXE_ACK_SYNDROME,
+			(qp->resp.psn - 1) & PINRXE_BTH_PSN);
+}
+
+static int pinrxe_resp_execute(struct pinrxe_qp *qp,
+			       struct pinrxe_pkt_info *pkt)
+{
+	int ret;
+
+	if (!pinrxe_resp_qp_allows(qp, pkt))
+		return PINRXE_RESP_NAK_INV;
+	if (!pinrxe_resp_in_sequence(qp, pkt))
+		return PINRXE_RESP_NAK_INV;
+
+	if (pkt->mask & PINRXE_SEND_MASK)
+		ret = pinrxe_resp_send(qp, pkt);
+	else if (pkt->mask & PINRXE_WRITE_MASK)
+		ret = pinrxe_resp_write(qp, pkt);
+	else if (pkt->mask & PINRXE_READ_MASK)
+		return pinrxe_resp_read(qp, pkt);
+	else if (pkt->mask & PINRXE_ATOMIC_MASK)
+		return pinrxe_resp_atomic(qp, pkt);
+	else
+		return PINRXE_RESP_NAK_INV;
+
+	if (ret == PINRXE_RESP_DONE) {
+		qp->resp.in_msg = !(pkt->mask & PINRXE_LAST_MASK);
+		qp->resp.msg_opcode_mask = pkt->mask & (PINRXE_SEND_MASK |
+							PINRXE_WRITE_MASK);
+		if (!qp->resp.in_msg)
+			qp->resp.msn++;
+	}
+	return ret;
+}
+
+/* A fatal error on the receive side: the QP goes to ERR. */
+static void pinrxe_resp_fatal(struct pinrxe_qp *qp, enum ib_event_type ev)
+{
+	pinrxe_qp_error(qp);
+	pinrxe_qp_event(qp, ev);
+}
+
+static void pinrxe_resp_rc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
+{
+	int cmp = pinrxe_psn_cmp(pkt->psn, qp->resp.psn);
+	int ret;
+
+	if (cmp > 0) {
+		/* A packet went missing: say so once, drop until it comes. */
+		if (!qp->resp.nak_sent) {
+			qp->resp.nak_sent = true;
+			pinrxe_resp_nak(qp, PINRXE_NAK_PSN_SEQ_ERR,
+					qp->resp.psn);
+		}
+		return;
+	}
+	if (cmp < 0) {
+		pinrxe_resp_duplicate(qp, pkt);
+		return;
+	}
+	qp->resp.nak_sent = false;
+
+	ret = pinrxe_resp_execute(qp, pkt);
+	switch (ret) {
+	case PINRXE_RESP_DONE:
+		if (pkt->mask & PINRXE_READ_MASK)
+			qp->resp.psn = (pkt->psn +
+					(pinrxe_reth_len(pkt) ?
+					 DIV_ROUND_UP(pinrxe_reth_len(pkt),
+						      qp->mtu) : 1)) &
+				       PINRXE_BTH_PSN;
+		else
+			qp->resp.psn = (pkt->psn + 1) & PINRXE_BTH_PSN;
+		if ((pkt->mask & (PINRXE_SEND_MASK | PINRXE_WRITE_MASK)) &&
+		    pinrxe_bth_ackreq(pkt))
+			pinrxe_resp_ack(qp, PINRXE_ACK_SYNDROME, pkt->psn);
+		return;
+	case PINRXE_RESP_RNR:
+		pinrxe_counter_inc(qp_pdev(qp), PINRXE_CNT_RNR_NAK_SENT);
+		pinrxe_resp_ack(qp, PINRXE_AETH_RNR_NAK |
+				(qp->attr.min_rnr_timer & PINRXE_AETH_VALUE),
+				pkt->psn);
+		return;
+	case PINRXE_RESP_NAK_ACCESS:
+		pinrxe_resp_nak(qp, PINRXE_NAK_REM_ACCESS_ERR, pkt->psn);
+		pinrxe_resp_fatal(qp, IB_EVENT_QP_ACCESS_ERR);
+		return;
+	case PINRXE_RESP_NAK_OP:
+		pinrxe_resp_nak(qp, PINRXE_NAK_REM_OP_ERR, pkt->psn);
+		pinrxe_resp_fatal(qp, IB_EVENT_QP_FATAL);
+		return;
+	default:
+		pinrxe_resp_nak(qp, PINRXE_NAK_INVALID_REQ, pkt->psn);
+		pinrxe_resp_fatal(qp, IB_EVENT_QP_REQ_ERR);
+		return;
+	}
+}
+
+/*
+ * UC: no acknowledgments; a lost packet loses its message, which is
+ * dropped until the next first or only packet.
+ */
+static void pinrxe_resp_uc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
+{
+	int ret;
+
+	if (pkt->psn != qp->resp.psn) {
+		if (qp->resp.in_msg) {
+			/* The half-filled receive WQE is used again. */
+			qp->resp.in_msg = false;
+			qp->resp.cur_sge = 0;
+			qp->resp.sge_offset = 0;
+			qp->resp.msg_len = 0;
+		}
+		qp->resp.drop_msg = !(pkt->mask & PINRXE_FIRST_MASK);
+	}
+	qp->resp.psn = (pkt->psn + 1) & PINRXE_BTH_PSN;
+	if (qp->resp.drop_msg) {
+		if (!(pkt->mask & PINRXE_FIRST_MASK))
+			return;
+		qp->resp.drop_msg = false;
+	}
+	if (!pinrxe_resp_qp_allows(qp, pkt) ||
+	    !pinrxe_resp_in_sequence(qp, pkt)) {
+		qp->resp.drop_msg = !(pkt->mask & PINRXE_LAST_MASK);
+		return;
+	}
+	ret = pinrxe_resp_execute(qp, pkt);
+	if (ret == PINRXE_RESP_DROP)
+		qp->resp.drop_msg = !(pkt->mask & PINRXE_LAST_MASK);
+	else if (ret != PINRXE_RESP_DONE)
+		pinrxe_resp_fatal(qp, IB_EVENT_QP_FATAL);
+}
+
+/**
+ * pinrxe_responder() - execute one received request of a QP
+ * @qp: the QP; from its task
+ *
+ * Return: 0 to be called again, -EAGAIN when there is nothing to do.
+ */
+int pinrxe_responder(struct pinrxe_qp *qp)
+{
+	struct pinrxe_pkt_info *pkt;
+	enum ib_qp_state state;
+	struct sk_buff *skb;
+
+	pinrxe_xfer_sync(qp);
+	state = READ_ONCE(qp->state);
+	if (state == IB_QPS_RESET) {
+		pinrxe_xfer_reset(qp);
+		return -EAGAIN;
+	}
+	skb = skb_dequeue(&qp->resp.pkts);
+	if (!skb)
+		return -EAGAIN;
+	/* Requests count from RTR on; before, and in ERR, they are dropped. */
+	if (state == IB_QPS_INIT || state == IB_QPS_ERR) {
+		kfree_skb(skb);
+		return 0;
+	}
+	pkt = pinrxe_skb_pkt(skb);
+	switch (qp->ibqp.qp_type) {
+	case IB_QPT_RC:
+		pinrxe_resp_rc(qp, pkt);
+		break;
+	case IB_QPT_UC:
+		pinrxe_resp_uc(qp, pkt);
+		break;
+	default:
+		pinrxe_resp_ud_send(qp, pkt);
+		break;
+	}
+	consume_skb(skb);
+	return 0;
+}
