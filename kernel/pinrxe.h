@@ -46,7 +46,8 @@
 #define PINRXE_MAX_QP_WR	0x4000	/* a power of two: no rounding past it */
 #define PINRXE_MAX_SGE		32
 #define PINRXE_MAX_INLINE	512
-#define PINRXE_MAX_RD_ATOMIC	16
+/* As rdma_rxe: perftest sets a peer's limit as its own. */
+#define PINRXE_MAX_RD_ATOMIC	128
 #define PINRXE_MAX_SRQ		0x1000
 #define PINRXE_MAX_SRQ_WR	0x4000	/* a power of two, as above */
 #define PINRXE_MAX_AH		0x8000
@@ -421,6 +422,9 @@ struct pinrxe_req_state {
  * @rnr_timer: ends the wait after an RNR NAK
  * @timeout: set by @retrans_timer, consumed by the completer
  * @rnr_wait: waiting for @rnr_timer
+ * @retry_pending: a retransmission was asked for and its first answer has
+ *	not come yet; the rest of a burst lost together must not use up
+ *	retries of its own
  * @retry_cnt: retries left for this WQE (attr.retry_cnt)
  * @rnr_retry: RNR retries left (attr.rnr_retry; 7 means unlimited)
  */
@@ -431,6 +435,7 @@ struct pinrxe_comp_state {
 	struct timer_list rnr_timer;
 	bool timeout;
 	bool rnr_wait;
+	bool retry_pending;
 	u8 retry_cnt;
 	u8 rnr_retry;
 };
@@ -455,8 +460,6 @@ struct pinrxe_resp_res {
 	u32 length;
 	u64 orig;
 };
-
-#define PINRXE_MAX_RD_ATOMIC	16
 
 /**
  * struct pinrxe_resp_state - the responder's side of a QP

@@ -129,7 +129,7 @@ static void pinrxe_comp_retry(struct pinrxe_qp *qp, u32 psn)
 {
 	struct pinrxe_swqe *swqe = pinrxe_comp_oldest(qp);
 
-	if (!swqe)
+	if (!swqe || qp->comp.retry_pending)
 		return;
 	if (!qp->comp.retry_cnt) {
 		pinrxe_comp_wqe(qp, swqe, IB_WC_RETRY_EXC_ERR);
@@ -137,6 +137,7 @@ static void pinrxe_comp_retry(struct pinrxe_qp *qp, u32 psn)
 	}
 	/* 7 is the IBA's "retry forever" only for RNR; here it counts. */
 	qp->comp.retry_cnt--;
+	qp->comp.retry_pending = true;
 	qp->req.rewind_psn = psn;
 	WRITE_ONCE(qp->req.rewind, true);
 	pinrxe_task_sched(qp, PINRXE_TASK_REQ);
@@ -165,8 +166,10 @@ static bool pinrxe_comp_ack_before(struct pinrxe_qp *qp, u32 psn)
 		qp->comp.psn = (swqe->last_psn + 1) & PINRXE_BTH_PSN;
 		pinrxe_comp_wqe(qp, swqe, IB_WC_SUCCESS);
 	}
-	if (pinrxe_psn_cmp(psn, qp->comp.psn) > 0)
+	if (pinrxe_psn_cmp(psn, qp->comp.psn) > 0) {
 		qp->comp.psn = psn;
+		qp->comp.retry_pending = false;
+	}
 	return true;
 }
 
@@ -294,6 +297,7 @@ static void pinrxe_comp_data(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 	}
 	qp->comp.psn = (psn + 1) & PINRXE_BTH_PSN;
 	qp->comp.retry_cnt = qp->attr.retry_cnt;
+	qp->comp.retry_pending = false;
 	if (pkt->mask & PINRXE_LAST_MASK)
 		pinrxe_comp_wqe(qp, swqe, IB_WC_SUCCESS);
 }
@@ -327,9 +331,19 @@ int pinrxe_completer(struct pinrxe_qp *qp)
 
 	if (READ_ONCE(qp->comp.timeout)) {
 		WRITE_ONCE(qp->comp.timeout, false);
+		/*
+		 * Responses waiting in the queue did arrive in time: the
+		 * task was just slow to get to them.  Not a timeout.
+		 */
+		if (!skb_queue_empty(&qp->comp.pkts)) {
+			pinrxe_comp_update_timer(qp);
+			return 0;
+		}
 		if (!READ_ONCE(qp->comp.rnr_wait) && pinrxe_comp_oldest(qp)) {
 			pinrxe_counter_inc(to_pdev(qp->ibqp.device),
 					   PINRXE_CNT_TIMEOUT);
+			/* The retransmission itself may have been lost. */
+			qp->comp.retry_pending = false;
 			pinrxe_comp_retry(qp, qp->comp.psn);
 		}
 		return 0;

@@ -38,7 +38,8 @@ static bool pinrxe_wqe_is_rd_atomic(const struct pinrxe_send_wqe *wqe)
 /* Packets a WQE takes: for a read, the response packets it asks for. */
 static u32 pinrxe_wqe_npkts(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
 {
-	if (pinrxe_wqe_is_atomic(pinrxe_swqe_wqe(swqe)) || !swqe->length)
+	if (pinrxe_wqe_is_atomic(pinrxe_swqe_wqe(swqe)) || !swqe->length ||
+	    qp->ibqp.qp_type == IB_QPT_UD)
 		return 1;
 	return DIV_ROUND_UP(swqe->length, qp->mtu);
 }
@@ -235,7 +236,10 @@ static int pinrxe_req_send_pkt(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
 	int err;
 	u8 opcode;
 
-	if (!read && !atomic)
+	/* A UD message is one packet of up to the port MTU (checked at post). */
+	if (ud)
+		len = swqe->length;
+	else if (!read && !atomic)
 		len = min(swqe->length - swqe->sent, qp->mtu);
 	last = read || atomic || swqe->sent + len == swqe->length;
 	if (read)

@@ -296,6 +296,9 @@ static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
 		pinrxe_xfer_send(qp, skb, &pkt, &qp->av);
 		va += n;
 		len -= n;
+		/* A long read must not hold the CPU the requester needs. */
+		if (!(i % 32))
+			cond_resched();
 	}
 	if (mr)
 		pinrxe_mr_put(mr);

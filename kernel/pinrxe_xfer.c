@@ -17,7 +17,7 @@
 #include "pinrxe_opcode.h"
 
 /* More queued packets than this per QP are dropped: the QP is not keeping up. */
-#define PINRXE_MAX_QUEUED_PKTS	4096
+#define PINRXE_MAX_QUEUED_PKTS	16384
 
 /**
  * pinrxe_psn_cmp() - compare two 24-bit PSNs
@@ -97,6 +97,7 @@ void pinrxe_xfer_reset(struct pinrxe_qp *qp)
 	qp->req.rewind = false;
 	qp->comp.timeout = false;
 	qp->comp.rnr_wait = false;
+	qp->comp.retry_pending = false;
 }
 
 /**

@@ -121,3 +121,52 @@ port_is() { [ "$(port_state "$1")" = "$2" ]; }
 
 # Functions used through `bash -c` or other shells.
 export -f port_state gid_table has_gid gid_of ib_exists ib_gone port_is
+
+# make_netns_pair: veth0 (192.0.2.1, initial namespace) and veth1
+# (192.0.2.2) in namespace "peer", both up.  Two RoCE devices on one veth
+# pair must sit in different namespaces: in one, the kernel would deliver
+# their traffic to each other through loopback, never over the veth.
+make_netns_pair() {
+	modprobe veth
+	ip netns add peer
+	ip link add veth0 type veth peer name veth1 netns peer
+	ip addr add 192.0.2.1/24 dev veth0
+	ip -n peer addr add 192.0.2.2/24 dev veth1
+	ip link set veth0 up
+	ip -n peer link set veth1 up
+	ip -n peer link set lo up
+}
+
+# A pingpong or perftest server is listening (TCP 18515, their default).
+listening() { ss -ltn | grep -q ':18515 '; }
+
+# client_server SRVDEV CLIDEV CMD...: run a two-sided verbs test (pingpong,
+# perftest): the server with -d SRVDEV in namespace "peer", the client
+# with -d CLIDEV in the initial one, connecting to 192.0.2.2.  With
+# REVERSE=1 the server runs in the initial namespace instead.  Both must
+# succeed; their output goes to /tmp/server.log and /tmp/client.log.
+client_server() {
+	local srv=$1 cli=$2 rc=0 srv_rc=0 pid
+	shift 2
+	if [ "${REVERSE:-0}" = 1 ]; then
+		timeout 120 "$@" -d "$srv" >/tmp/server.log 2>&1 &
+		pid=$!
+		wait_until 30 listening
+		ip netns exec peer timeout 120 "$@" -d "$cli" 192.0.2.1 \
+			>/tmp/client.log 2>&1 || rc=$?
+	else
+		ip netns exec peer timeout 120 "$@" -d "$srv" \
+			>/tmp/server.log 2>&1 &
+		pid=$!
+		wait_until 30 ip netns exec peer bash -c "$(declare -f listening); listening"
+		timeout 120 "$@" -d "$cli" 192.0.2.2 >/tmp/client.log 2>&1 ||
+			rc=$?
+	fi
+	wait "$pid" || srv_rc=$?
+	tail -n 4 /tmp/client.log
+	if [ "$rc" != 0 ] || [ "$srv_rc" != 0 ]; then
+		echo "client exit $rc, server exit $srv_rc; server said:"
+		tail -n 8 /tmp/server.log
+		return 1
+	fi
+}

@@ -21,7 +21,7 @@ check "ibv_devices shows the node GUID" bash -c "ibv_devices | grep -q $guid"
 info=$(ibv_devinfo -v -d pinrxe0)
 echo "$info" | head -40
 for want in "hca_id:.*pinrxe0" "transport:.*InfiniBand" "fw_ver:.*0\.1" \
-	"max_pd:.*65536" "max_qp:.*0$" "state:.*PORT_ACTIVE" \
+	"max_pd:.*65536" "max_qp:[[:space:]]*16384$" "state:.*PORT_ACTIVE" \
 	"link_layer:.*Ethernet" "::ffff:192.0.2.1, RoCE v2"; do
 	check "ibv_devinfo -v shows /$want/" bash -c "grep -q '$want' <<<'$info'"
 done

@@ -55,7 +55,7 @@ step "the device advertises its QP, SRQ and AH limits"
 info=$(ibv_devinfo -v -d pinrxe0)
 for want in "max_qp:[[:space:]]+16384$" "max_qp_wr:[[:space:]]+16384$" \
 	"max_sge:[[:space:]]+32$" "max_sge_rd:[[:space:]]+32$" \
-	"max_qp_rd_atom:[[:space:]]+16$" "max_qp_init_rd_atom:[[:space:]]+16$" \
+	"max_qp_rd_atom:[[:space:]]+128$" "max_qp_init_rd_atom:[[:space:]]+128$" \
 	"max_srq:[[:space:]]+4096$" "max_srq_wr:[[:space:]]+16384$" \
 	"max_srq_sge:[[:space:]]+32$" "max_ah:[[:space:]]+32768$"; do
 	check "ibv_devinfo -v shows /$want/" grep -Eq "$want" <<<"$info"

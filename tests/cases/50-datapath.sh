@@ -1,0 +1,40 @@
+# The verbs data path between two pinrxe devices (one per network
+# namespace on a veth pair): RC, UC, UD and SRQ pingpongs and perftest's
+# send, write, read and atomic tests, bandwidth and latency.  Every test
+# checks its data (pingpong) or completes every operation (perftest).
+. "$RDMAPIN_TOP/tests/lib.sh"
+
+load_pinrxe
+make_netns_pair
+check "rdma link add pinrxe0" pinrxe_add pinrxe0 veth0
+check "rdma link add pinrxe1 (namespace peer)" \
+	ip netns exec peer rdma link add pinrxe1 type pinrxe netdev veth1
+
+step "pingpong"
+check "ibv_rc_pingpong 4 KiB (multi-packet)" \
+	client_server pinrxe1 pinrxe0 ibv_rc_pingpong -g 1 -n 200 -c
+check "ibv_rc_pingpong 64 KiB" \
+	client_server pinrxe1 pinrxe0 ibv_rc_pingpong -g 1 -n 50 -s 65536 -c
+check "ibv_uc_pingpong" \
+	client_server pinrxe1 pinrxe0 ibv_uc_pingpong -g 1 -n 200 -c
+check "ibv_ud_pingpong" \
+	client_server pinrxe1 pinrxe0 ibv_ud_pingpong -g 1 -n 200 -s 1000 -c
+check "ibv_srq_pingpong" \
+	client_server pinrxe1 pinrxe0 ibv_srq_pingpong -g 1 -n 100 -c
+
+step "perftest"
+for t in ib_send_bw ib_write_bw ib_read_bw; do
+	check "$t 64 KiB" client_server pinrxe1 pinrxe0 $t -x 1 -s 65536 -n 200 -F
+	check "$t all sizes" client_server pinrxe1 pinrxe0 $t -x 1 -a -n 20 -F
+done
+check "ib_atomic_bw" client_server pinrxe1 pinrxe0 ib_atomic_bw -x 1 -n 200 -F
+for t in ib_send_lat ib_write_lat ib_read_lat ib_atomic_lat; do
+	check "$t" client_server pinrxe1 pinrxe0 $t -x 1 -n 200 -F
+done
+
+step "counters"
+rdma statistic show link pinrxe0/1
+check "no packet dropped as malformed" bash -c \
+	'! rdma statistic show link pinrxe0/1 | grep -Eo "rcv_drop_(udp_len|bad_version|unknown_opcode|bad_length|bad_icrc) [1-9]"'
+check "nothing left pinned" bash -c \
+	'rdma statistic show link pinrxe0/1 | grep -q "pinned_pages 0"'
