@@ -8,25 +8,42 @@ show() {
 }
 
 load_pinrxe
-make_veth veth0 veth1
-ip addr add 192.0.2.1/24 dev veth0
-ip addr add 192.0.2.2/24 dev veth1
+make_netns_pair
 echo "guest kernel $(uname -r); pinrxe.ko from $PINRXE_KO"
+echo "# veth0 (192.0.2.1) here, veth1 (192.0.2.2) in namespace 'peer'"
 show rdma link add pinrxe0 type pinrxe netdev veth0
-show rdma link add pinrxe1 type pinrxe netdev veth1
+show ip netns exec peer rdma link add pinrxe1 type pinrxe netdev veth1
 show rdma link
 show ibv_devices
 show ibv_devinfo -d pinrxe0
 show "$EXAMPLES/pinrxe_info" pinrxe0
+
+echo
+echo "# RC traffic between the two devices: pingpong, then RDMA WRITE bandwidth"
+show client_server pinrxe1 pinrxe0 ibv_rc_pingpong -g 1 -n 100 -s 16384 -c
+show client_server pinrxe1 pinrxe0 ib_write_bw -x 1 -s 65536 -n 500 -F
+echo
+echo "# a registration pins its pages while it lives (pinned_pages gauge):"
+ip netns exec peer timeout 60 ib_write_bw -d pinrxe1 -x 1 -s 1048576 -D 4 -F \
+	>/dev/null 2>&1 &
+wait_until 30 ip netns exec peer bash -c "$(declare -f listening); listening"
+timeout 60 ib_write_bw -d pinrxe0 -x 1 -s 1048576 -D 4 -F 192.0.2.2 \
+	>/dev/null 2>&1 &
+sleep 3
+show bash -c "rdma statistic show link pinrxe0/1 | grep -o 'pinned_pages [0-9]*'"
+wait
+show bash -c "rdma statistic show link pinrxe0/1 | grep -o 'pinned_pages [0-9]*'"
+show bash -c "rdma statistic show link pinrxe0/1 | grep -oE '(sent|rcvd)_pkts [0-9]*'"
+
 echo
 echo "# the port follows the netdev's carrier:"
-show ip link set veth1 down
+show ip -n peer link set veth1 down
 wait_until 5 port_is pinrxe0 DOWN
 show rdma link show pinrxe0/1
-show ip link set veth1 up
+show ip -n peer link set veth1 up
 wait_until 5 port_is pinrxe0 ACTIVE
 show rdma link show pinrxe0/1
-show rdma link del pinrxe1
+show ip netns exec peer rdma link del pinrxe1
 show ip link del veth0
 wait_until 10 ib_gone pinrxe0
 show rdma link
