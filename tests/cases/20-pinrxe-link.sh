@@ -31,11 +31,11 @@ check "both devices listed" \
 
 step "del and re-add"
 check "rdma link del pinrxe0" rdma link del pinrxe0
-check "pinrxe0 gone from sysfs" wait_until 5 ib_gone pinrxe0
+check "pinrxe0 gone from sysfs" wait_until 20 ib_gone pinrxe0
 check "pinrxe0 gone from rdma link" bash -c '! rdma link | grep -q pinrxe0'
 check "pinrxe1 untouched" port_is pinrxe1 ACTIVE
 check "re-add pinrxe0" pinrxe_add pinrxe0 veth0
-check "re-added device is active" wait_until 5 port_is pinrxe0 ACTIVE
+check "re-added device is active" wait_until 20 port_is pinrxe0 ACTIVE
 check "rdma link del both" bash -c 'rdma link del pinrxe0 && rdma link del pinrxe1'
 check "no pinrxe device left" bash -c '! ls /sys/class/infiniband | grep -q pinrxe'
 check "module unloads" rmmod pinrxe

@@ -25,12 +25,12 @@ sleep 1
 check "watcher holds pinrxe0 open" kill -0 $watcher
 check "rmmod pinrxe completes" timeout 20 rmmod pinrxe
 check "device gone" ib_gone pinrxe0
-check "the process got DEVICE_FATAL" wait_until 5 grep -q DEVICE_FATAL "$events"
+check "the process got DEVICE_FATAL" wait_until 20 grep -q DEVICE_FATAL "$events"
 kill $watcher 2>/dev/null || true
 wait $watcher 2>/dev/null || true
 
 step "reload after all that"
 check "insmod" insmod "$PINRXE_KO"
 check "rdma link add works" pinrxe_add pinrxe0 veth0
-check "port active" wait_until 5 port_is pinrxe0 ACTIVE
+check "port active" wait_until 20 port_is pinrxe0 ACTIVE
 check "final rmmod" rmmod pinrxe
