@@ -310,6 +310,23 @@ static inline struct pinrxe_send_wqe *pinrxe_swqe_wqe(struct pinrxe_swqe *swqe)
 	return (struct pinrxe_send_wqe *)(swqe + 1);
 }
 
+static inline bool pinrxe_wqe_is_read(const struct pinrxe_send_wqe *wqe)
+{
+	return wqe->opcode == IB_UVERBS_WR_RDMA_READ;
+}
+
+static inline bool pinrxe_wqe_is_atomic(const struct pinrxe_send_wqe *wqe)
+{
+	return wqe->opcode == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ||
+	       wqe->opcode == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD;
+}
+
+/* Reads and atomics: bounded in number by max_rd_atomic. */
+static inline bool pinrxe_wqe_is_rd_atomic(const struct pinrxe_send_wqe *wqe)
+{
+	return pinrxe_wqe_is_read(wqe) || pinrxe_wqe_is_atomic(wqe);
+}
+
 /**
  * struct pinrxe_sq - a send queue
  * @queue: the ring the application posts to
@@ -746,7 +763,8 @@ int pinrxe_responder(struct pinrxe_qp *qp);
 void pinrxe_xfer_init(struct pinrxe_qp *qp);
 void pinrxe_xfer_reset(struct pinrxe_qp *qp);
 void pinrxe_xfer_cleanup(struct pinrxe_qp *qp);
-void pinrxe_xfer_sync(struct pinrxe_qp *qp);
+enum ib_qp_state pinrxe_xfer_enter(struct pinrxe_qp *qp);
+unsigned long pinrxe_xfer_retrans_jiffies(struct pinrxe_qp *qp);
 void pinrxe_qp_rcv(struct pinrxe_qp *qp, struct sk_buff *skb);
 int pinrxe_psn_cmp(u32 a, u32 b);
 struct sk_buff *pinrxe_xfer_pkt(struct pinrxe_qp *qp,

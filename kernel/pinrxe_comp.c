@@ -20,17 +20,6 @@ static const u32 pinrxe_rnr_usecs[32] = {
 	40960, 61440, 81920, 122880, 163840, 245760, 327680, 491520,
 };
 
-static bool pinrxe_is_read(const struct pinrxe_send_wqe *wqe)
-{
-	return wqe->opcode == IB_UVERBS_WR_RDMA_READ;
-}
-
-static bool pinrxe_is_atomic(const struct pinrxe_send_wqe *wqe)
-{
-	return wqe->opcode == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ||
-	       wqe->opcode == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD;
-}
-
 /* Retire the completed WQEs at the tail, in order. */
 static void pinrxe_comp_retire(struct pinrxe_qp *qp)
 {
@@ -61,7 +50,7 @@ void pinrxe_comp_wqe(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe,
 	struct pinrxe_send_wqe *wqe = pinrxe_swqe_wqe(swqe);
 
 	if (swqe->progress == PINRXE_WQE_SENT &&
-	    (pinrxe_is_read(wqe) || pinrxe_is_atomic(wqe)) &&
+	    (pinrxe_wqe_is_read(wqe) || pinrxe_wqe_is_atomic(wqe)) &&
 	    qp->req.rd_atomic)
 		qp->req.rd_atomic--;
 	swqe->progress = PINRXE_WQE_DONE;
@@ -114,15 +103,12 @@ static struct pinrxe_swqe *pinrxe_comp_oldest(struct pinrxe_qp *qp)
 /* Restart the retransmission timer while packets are out, else stop it. */
 static void pinrxe_comp_update_timer(struct pinrxe_qp *qp)
 {
-	unsigned long usecs;
-
 	if (!pinrxe_comp_oldest(qp) || !qp->attr.timeout) {
 		del_timer(&qp->comp.retrans_timer);
 		return;
 	}
-	usecs = (4096UL << min_t(u8, qp->attr.timeout, 31)) / 1000;
 	mod_timer(&qp->comp.retrans_timer,
-		  jiffies + usecs_to_jiffies(max(usecs, 10000UL)));
+		  jiffies + pinrxe_xfer_retrans_jiffies(qp));
 }
 
 static void pinrxe_comp_retry(struct pinrxe_qp *qp, u32 psn)
@@ -159,7 +145,7 @@ static bool pinrxe_comp_ack_before(struct pinrxe_qp *qp, u32 psn)
 			break;
 		if (swqe->progress != PINRXE_WQE_SENT)
 			break;
-		if (pinrxe_is_read(wqe) || pinrxe_is_atomic(wqe)) {
+		if (pinrxe_wqe_is_read(wqe) || pinrxe_wqe_is_atomic(wqe)) {
 			pinrxe_comp_retry(qp, qp->comp.psn);
 			return false;
 		}
@@ -264,7 +250,7 @@ static void pinrxe_comp_data(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 	}
 
 	if (pkt->mask & PINRXE_ATOMIC_ACK_MASK) {
-		if (!pinrxe_is_atomic(wqe))
+		if (!pinrxe_wqe_is_atomic(wqe))
 			return;
 		orig = pinrxe_atmack_orig(pkt);
 		err = pinrxe_copy_sgl(to_pdev(qp->ibqp.device), qp->ibqp.pd,
@@ -276,7 +262,7 @@ static void pinrxe_comp_data(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		return;
 	}
 
-	if (!pinrxe_is_read(wqe))
+	if (!pinrxe_wqe_is_read(wqe))
 		return;
 	off = ((psn - swqe->first_psn) & PINRXE_BTH_PSN) * qp->mtu;
 	len = pinrxe_pkt_payload_len(pkt);
@@ -314,12 +300,9 @@ int pinrxe_completer(struct pinrxe_qp *qp)
 	enum ib_qp_state state;
 	struct sk_buff *skb;
 
-	pinrxe_xfer_sync(qp);
-	state = READ_ONCE(qp->state);
-	if (state == IB_QPS_RESET) {
-		pinrxe_xfer_reset(qp);
+	state = pinrxe_xfer_enter(qp);
+	if (state == IB_QPS_RESET)
 		return -EAGAIN;
-	}
 	if (state != IB_QPS_RTS && state != IB_QPS_SQD) {
 		skb_queue_purge(&qp->comp.pkts);
 		return -EAGAIN;

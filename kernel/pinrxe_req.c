@@ -19,22 +19,6 @@
 /* Ask for an ACK at least this often within a long message. */
 #define PINRXE_PKTS_PER_ACK	64
 
-static bool pinrxe_wqe_is_read(const struct pinrxe_send_wqe *wqe)
-{
-	return wqe->opcode == IB_UVERBS_WR_RDMA_READ;
-}
-
-static bool pinrxe_wqe_is_atomic(const struct pinrxe_send_wqe *wqe)
-{
-	return wqe->opcode == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ||
-	       wqe->opcode == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD;
-}
-
-static bool pinrxe_wqe_is_rd_atomic(const struct pinrxe_send_wqe *wqe)
-{
-	return pinrxe_wqe_is_read(wqe) || pinrxe_wqe_is_atomic(wqe);
-}
-
 /* Packets a WQE takes: for a read, the response packets it asks for. */
 static u32 pinrxe_wqe_npkts(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
 {
@@ -108,15 +92,11 @@ static u8 pinrxe_req_opcode(struct pinrxe_qp *qp,
 /* Arm the retransmission timer unless it runs: attr.timeout 0 is infinite. */
 static void pinrxe_req_arm_timer(struct pinrxe_qp *qp)
 {
-	unsigned long usecs;
-
 	if (qp->ibqp.qp_type != IB_QPT_RC || !qp->attr.timeout ||
 	    timer_pending(&qp->comp.retrans_timer))
 		return;
-	/* 4.096 us * 2^timeout, but at least 10 ms: a software device. */
-	usecs = (4096UL << min_t(u8, qp->attr.timeout, 31)) / 1000;
 	mod_timer(&qp->comp.retrans_timer,
-		  jiffies + usecs_to_jiffies(max(usecs, 10000UL)));
+		  jiffies + pinrxe_xfer_retrans_jiffies(qp));
 }
 
 /**
@@ -345,12 +325,7 @@ int pinrxe_requester(struct pinrxe_qp *qp)
 	enum ib_qp_state state;
 	u32 status;
 
-	pinrxe_xfer_sync(qp);
-	state = READ_ONCE(qp->state);
-	if (state == IB_QPS_RESET) {
-		pinrxe_xfer_reset(qp);
-		return -EAGAIN;
-	}
+	state = pinrxe_xfer_enter(qp);
 	if (state != IB_QPS_RTS && state != IB_QPS_SQD)
 		return -EAGAIN;
 	if (READ_ONCE(qp->comp.rnr_wait))

@@ -544,12 +544,9 @@ int pinrxe_responder(struct pinrxe_qp *qp)
 	enum ib_qp_state state;
 	struct sk_buff *skb;
 
-	pinrxe_xfer_sync(qp);
-	state = READ_ONCE(qp->state);
-	if (state == IB_QPS_RESET) {
-		pinrxe_xfer_reset(qp);
+	state = pinrxe_xfer_enter(qp);
+	if (state == IB_QPS_RESET)
 		return -EAGAIN;
-	}
 	skb = skb_dequeue(&qp->resp.pkts);
 	if (!skb)
 		return -EAGAIN;

@@ -113,14 +113,14 @@ void pinrxe_xfer_cleanup(struct pinrxe_qp *qp)
 	skb_queue_purge(&qp->resp.pkts);
 }
 
-/**
+/*
  * pinrxe_xfer_sync() - take over attributes modify_qp changed
  * @qp: the QP; from its task
  *
  * modify_qp writes qp->attr with the task stopped and records what it set
  * in attr_changed; the stages pick the changes up here before they act.
  */
-void pinrxe_xfer_sync(struct pinrxe_qp *qp)
+static void pinrxe_xfer_sync(struct pinrxe_qp *qp)
 {
 	u32 changed = qp->attr_changed;
 
@@ -140,6 +140,40 @@ void pinrxe_xfer_sync(struct pinrxe_qp *qp)
 		qp->comp.retry_cnt = qp->attr.retry_cnt;
 	if (changed & IB_QP_RNR_RETRY)
 		qp->comp.rnr_retry = qp->attr.rnr_retry;
+}
+
+/**
+ * pinrxe_xfer_enter() - what every stage does first
+ * @qp: the QP; from its task
+ *
+ * Takes over changed attributes and, in RESET, drops all progress.
+ *
+ * Return: the QP state the stage is to act on; nothing to do in RESET.
+ */
+enum ib_qp_state pinrxe_xfer_enter(struct pinrxe_qp *qp)
+{
+	enum ib_qp_state state;
+
+	pinrxe_xfer_sync(qp);
+	state = READ_ONCE(qp->state);
+	if (state == IB_QPS_RESET)
+		pinrxe_xfer_reset(qp);
+	return state;
+}
+
+/**
+ * pinrxe_xfer_retrans_jiffies() - a QP's retransmission timeout
+ * @qp: an RC QP with a nonzero attr.timeout (0 means wait forever)
+ *
+ * Return: 4.096 us * 2^timeout, but at least 10 ms: a software device on a
+ * busy host can take that long to answer without anything being lost.
+ */
+unsigned long pinrxe_xfer_retrans_jiffies(struct pinrxe_qp *qp)
+{
+	unsigned long usecs = (4096UL << min_t(u8, qp->attr.timeout, 31)) /
+			      1000;
+
+	return usecs_to_jiffies(max(usecs, 10000UL));
 }
 
 /**
