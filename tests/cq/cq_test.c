@@ -27,40 +27,12 @@
 /* White-box access to the provider's CQ, to play a hostile process. */
 #include "pinrxe.h"
 
+#include "../common/check.h"
+
 static struct ibv_context *ctx;
 static struct ibv_device_attr attr;
 static const char *dev_name;
 
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("FAIL: ", stdout);
-	vprintf(fmt, ap);
-	putchar('\n');
-	va_end(ap);
-	fflush(stdout);
-	exit(1);
-}
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (!(cond))						\
-			fail(__VA_ARGS__);				\
-	} while (0)
-
-static void ok(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("ok: ", stdout);
-	vprintf(fmt, ap);
-	putchar('\n');
-	va_end(ap);
-	fflush(stdout);
-}
 
 static struct ibv_cq *create_cq(int cqe, struct ibv_comp_channel *ch,
 				int vector)

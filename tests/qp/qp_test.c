@@ -47,6 +47,8 @@
 /* White-box access to the provider's rings, to play a hostile process. */
 #include "pinrxe.h"
 
+#include "../common/check.h"
+
 static struct ibv_context *ctx;
 static struct ibv_device_attr dattr;
 static struct ibv_port_attr pattr;
@@ -56,36 +58,6 @@ static const char *dev_name;
 static int sgid_index = -1;
 static union ibv_gid peer_gid;
 
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("FAIL: ", stdout);
-	vprintf(fmt, ap);
-	putchar('\n');
-	va_end(ap);
-	fflush(stdout);
-	exit(1);
-}
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (!(cond))						\
-			fail(__VA_ARGS__);				\
-	} while (0)
-
-static void ok(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("ok: ", stdout);
-	vprintf(fmt, ap);
-	putchar('\n');
-	va_end(ap);
-	fflush(stdout);
-}
 
 static const char *qpt_str(enum ibv_qp_type type)
 {
