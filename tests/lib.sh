@@ -185,3 +185,24 @@ client_server() {
 		return 1
 	fi
 }
+
+# remove_under_holder DEV PATTERN CMD...: run CMD READY_FILE, a program that
+# creates objects on DEV, creates READY_FILE and waits for DEVICE_FATAL;
+# delete DEV under it and check that the program exits cleanly, printing
+# PATTERN once it has destroyed its objects.
+remove_under_holder() {
+	local dev=$1 pattern=$2 holder rc=0
+	shift 2
+	rm -f /tmp/held
+	"$@" /tmp/held >/tmp/hold.log 2>&1 &
+	holder=$!
+	check "the holder set up its objects" wait_until 120 test -e /tmp/held
+	check "rdma link del $dev" timeout 60 rdma link del "$dev"
+	check "device gone" ib_gone "$dev"
+	timeout 30 tail --pid=$holder -f /dev/null || rc=$?
+	[ "$rc" = 0 ] || fail "the holder did not exit after DEVICE_FATAL"
+	wait $holder || { cat /tmp/hold.log; fail "the holder failed"; }
+	cat /tmp/hold.log
+	check "it destroyed everything after DEVICE_FATAL ($pattern)" \
+		grep -q "$pattern" /tmp/hold.log
+}

@@ -28,6 +28,7 @@
 #include "pinrxe.h"
 
 #include "../common/check.h"
+#include "../common/fatal.h"
 
 static struct ibv_context *ctx;
 static struct ibv_device_attr attr;
@@ -554,7 +555,6 @@ static int hold(int n, const char *ready)
 {
 	struct ibv_comp_channel *ch = ibv_create_comp_channel(ctx);
 	struct ibv_cq **cqs = calloc(n, sizeof(*cqs));
-	struct ibv_async_event ev;
 	int i, fd;
 
 	CHECK(ch && cqs, "alloc");
@@ -568,13 +568,7 @@ static int hold(int n, const char *ready)
 	printf("holding %d CQs\n", n);
 	fflush(stdout);
 
-	for (;;) {
-		CHECK(ibv_get_async_event(ctx, &ev) == 0,
-		      "ibv_get_async_event: %s", strerror(errno));
-		ibv_ack_async_event(&ev);
-		if (ev.event_type == IBV_EVENT_DEVICE_FATAL)
-			break;
-	}
+	wait_device_fatal(ctx);
 	/* RDMAV_ALLOW_DISASSOC_DESTROY: destroys succeed on a dead device. */
 	for (i = 0; i < n; i++)
 		destroy_cq(cqs[i]);

@@ -48,6 +48,7 @@
 #include "pinrxe.h"
 
 #include "../common/check.h"
+#include "../common/fatal.h"
 
 static struct ibv_context *ctx;
 static struct ibv_device_attr dattr;
@@ -1652,7 +1653,6 @@ static int hold(int n, const char *ready)
 	struct ibv_srq_init_attr sattr = { .attr = { .max_wr = 64,
 						     .max_sge = 1 } };
 	struct ibv_qp **qps = calloc(n, sizeof(*qps));
-	struct ibv_async_event ev;
 	struct ibv_srq *srq;
 	struct ibv_ah *ah;
 	FILE *f;
@@ -1693,13 +1693,7 @@ static int hold(int n, const char *ready)
 	printf("holding %d QPs\n", n);
 	fflush(stdout);
 
-	for (;;) {
-		CHECK(ibv_get_async_event(ctx, &ev) == 0,
-		      "ibv_get_async_event: %s", strerror(errno));
-		ibv_ack_async_event(&ev);
-		if (ev.event_type == IBV_EVENT_DEVICE_FATAL)
-			break;
-	}
+	wait_device_fatal(ctx);
 	for (i = 0; i < n; i++)
 		destroy_qp(qps[i]);
 	CHECK(ibv_destroy_srq(srq) == 0, "destroy SRQ");
