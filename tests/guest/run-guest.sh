@@ -85,7 +85,14 @@ accel=$(cat "$accel_file")
 if [ "$accel" = kvm ]; then
 	accel_args=(-accel kvm -cpu host)
 else
-	accel_args=(-accel tcg,thread=multi -cpu max)
+	# One TCG thread for all vCPUs.  With thread=multi, QEMU 7.2 has been
+	# seen to run a stale translation of kernel text that another vCPU had
+	# just live-patched (a static key flip: int3 written, then replaced),
+	# so the guest dies of an "Oops: int3" that no real CPU would raise;
+	# about one boot in thirty on a loaded host.  Round-robin TCG executes
+	# one vCPU at a time and invalidates translations before the next runs.
+	# RDMAPIN_TCG_THREAD=multi brings the faster mode back for experiments.
+	accel_args=(-accel "tcg,thread=${RDMAPIN_TCG_THREAD:-single}" -cpu max)
 fi
 
 if [ -z "$out" ]; then
