@@ -5,6 +5,7 @@
 #   make            build everything into build/
 #   make demo       boot the test guest and show pinrxe devices at work
 #   make test       run the whole test suite (T=PATTERN for a subset)
+#   make bench      pinrxe against stock rdma_rxe, side by side, in one VM
 #   make install    install module, provider, library, examples (as root)
 #   make checkpatch run the kernel's checkpatch.pl over kernel/
 
@@ -28,6 +29,9 @@ demo: build
 test: build
 	@bash tests/run.sh $(T)
 
+bench: build
+	@bash bench/run.sh
+
 install: build
 	cmake --install $(BUILD)
 
@@ -37,4 +41,4 @@ checkpatch: setup
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all setup build demo test install checkpatch clean
+.PHONY: all setup build demo test bench install checkpatch clean
