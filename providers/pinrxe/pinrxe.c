@@ -216,6 +216,11 @@ out:
 	return ret;
 }
 
+/* CQE opcodes are the kernel's uverbs values, which libibverbs shares. */
+static_assert(IBV_WC_BIND_MW == (int)IB_UVERBS_WC_BIND_MW, "IBV_WC_BIND_MW");
+static_assert(IBV_WC_LOCAL_INV == (int)IB_UVERBS_WC_LOCAL_INV,
+	      "IBV_WC_LOCAL_INV");
+
 static void pinrxe_cqe_to_wc(const struct pinrxe_cqe *cqe, struct ibv_wc *wc)
 {
 	uint32_t flags = cqe->flags;
@@ -322,13 +327,56 @@ static int pinrxe_dereg_mr(struct verbs_mr *vmr)
 	return 0;
 }
 
+/*
+ * Memory windows: type 1 and type 2 (2B: bound to the QP that binds it),
+ * as the kernel checks.  Other types fail here with EINVAL, as in the
+ * kernel, rather than EOPNOTSUPP: no device has them.
+ */
+static struct ibv_mw *pinrxe_alloc_mw(struct ibv_pd *pd, enum ibv_mw_type type)
+{
+	struct ib_uverbs_alloc_mw_resp resp = {};
+	struct ibv_alloc_mw cmd = {};
+	struct ibv_mw *mw;
+	int ret;
+
+	if (type != IBV_MW_TYPE_1 && type != IBV_MW_TYPE_2) {
+		errno = EINVAL;
+		return NULL;
+	}
+	mw = calloc(1, sizeof(*mw));
+	if (!mw)
+		return NULL;
+	ret = ibv_cmd_alloc_mw(pd, type, mw, &cmd, sizeof(cmd), &resp,
+			       sizeof(resp));
+	if (ret) {
+		free(mw);
+		errno = ret;
+		return NULL;
+	}
+	return mw;
+}
+
+static int pinrxe_dealloc_mw(struct ibv_mw *mw)
+{
+	int ret;
+
+	ret = ibv_cmd_dealloc_mw(mw);
+	if (ret)
+		return ret;
+	free(mw);
+	return 0;
+}
+
 static const struct verbs_context_ops pinrxe_ctx_ops = {
+	.alloc_mw = pinrxe_alloc_mw,
 	.alloc_pd = pinrxe_alloc_pd,
+	.bind_mw = pinrxe_bind_mw,
 	.create_ah = pinrxe_create_ah,
 	.create_cq = pinrxe_create_cq,
 	.create_qp = pinrxe_create_qp,
 	.create_qp_ex = pinrxe_create_qp_ex,
 	.create_srq = pinrxe_create_srq,
+	.dealloc_mw = pinrxe_dealloc_mw,
 	.dealloc_pd = pinrxe_dealloc_pd,
 	.dereg_mr = pinrxe_dereg_mr,
 	.destroy_ah = pinrxe_destroy_ah,

@@ -155,6 +155,8 @@ int pinrxe_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 		     struct ibv_send_wr **bad_wr);
 int pinrxe_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		     struct ibv_recv_wr **bad_wr);
+int pinrxe_bind_mw(struct ibv_qp *ibqp, struct ibv_mw *mw,
+		   struct ibv_mw_bind *mw_bind);
 struct ibv_srq *pinrxe_create_srq(struct ibv_pd *pd,
 				  struct ibv_srq_init_attr *attr);
 int pinrxe_modify_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr,

@@ -454,6 +454,24 @@ int ibv_cmd_rereg_mr(struct verbs_mr *vmr, uint32_t flags, void *addr,
 		     size_t resp_sz);
 int ibv_cmd_dereg_mr(struct verbs_mr *vmr);
 
+/*
+ * Memory windows.  ibv_cmd_alloc_mw() fills in *mw (context, pd, rkey,
+ * handle, type) from the response.
+ */
+struct ibv_alloc_mw {
+	struct ib_uverbs_cmd_hdr hdr;
+	__aligned_u64 response;
+	__u32 pd_handle;
+	__u8 mw_type;
+	__u8 reserved[3];
+};
+
+int ibv_cmd_alloc_mw(struct ibv_pd *pd, enum ibv_mw_type type,
+		     struct ibv_mw *mw, struct ibv_alloc_mw *cmd,
+		     size_t cmd_size,
+		     struct ib_uverbs_alloc_mw_resp *resp, size_t resp_size);
+int ibv_cmd_dealloc_mw(struct ibv_mw *mw);
+
 struct ibv_create_cq {
 	struct ib_uverbs_cmd_hdr hdr;
 	__aligned_u64 response;
@@ -657,7 +675,10 @@ static_assert(offsetof(struct verbs_qp, comp_mask) == 0x160, "verbs_qp");
 static_assert(offsetof(struct verbs_qp, xrcd) == 0x168, "verbs_qp");
 
 VERBS_OPS_AT(advise_mr, 0x000);
+VERBS_OPS_AT(alloc_mw, 0x010);
 VERBS_OPS_AT(alloc_pd, 0x028);
+VERBS_OPS_AT(bind_mw, 0x050);
+VERBS_OPS_AT(dealloc_mw, 0x0c8);
 VERBS_OPS_AT(cq_event, 0x060);
 VERBS_OPS_AT(create_cq, 0x078);
 VERBS_OPS_AT(create_cq_ex, 0x080);
@@ -704,6 +725,7 @@ VERBS_CMD_MATCHES_KABI(ibv_get_context, ib_uverbs_get_context);
 VERBS_CMD_MATCHES_KABI(ibv_query_port, ib_uverbs_query_port);
 VERBS_CMD_MATCHES_KABI(ibv_alloc_pd, ib_uverbs_alloc_pd);
 VERBS_CMD_MATCHES_KABI(ibv_reg_mr, ib_uverbs_reg_mr);
+VERBS_CMD_MATCHES_KABI(ibv_alloc_mw, ib_uverbs_alloc_mw);
 VERBS_CMD_MATCHES_KABI(ibv_rereg_mr, ib_uverbs_rereg_mr);
 VERBS_CMD_MATCHES_KABI(ibv_create_cq, ib_uverbs_create_cq);
 VERBS_CMD_MATCHES_KABI(ibv_resize_cq, ib_uverbs_resize_cq);
