@@ -490,6 +490,23 @@ struct ibv_resize_cq {
 };
 
 /*
+ * A CQ as libibverbs sees it: the provider embeds this, the extended form
+ * when the CQ was made by create_cq_ex.
+ */
+struct verbs_cq {
+	union {
+		struct ibv_cq cq;
+		struct ibv_cq_ex cq_ex;
+	};
+};
+
+struct ibv_create_cq_ex {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_ex_cmd_hdr ex_hdr;
+	__u8 core_payload[sizeof(struct ib_uverbs_ex_create_cq)];
+} __attribute__((aligned(8)));
+
+/*
  * ibv_cmd_create_cq() fills in cq->context, handle and cqe, and passes
  * (uintptr_t)cq as the user handle that completion events return; cmd may
  * be NULL when there is no driver-private request.  The driver-private
@@ -500,6 +517,18 @@ int ibv_cmd_create_cq(struct ibv_context *context, int cqe,
 		      struct ibv_cq *cq, struct ibv_create_cq *cmd,
 		      size_t cmd_size, struct ib_uverbs_create_cq_resp *resp,
 		      size_t resp_size);
+/*
+ * The same for an extended CQ (ioctl, or the extended write command); the
+ * driver-private response follows struct ib_uverbs_ex_create_cq_resp.
+ * libibverbs itself fills in the rest (channel, cq_context, event
+ * counters) once the provider's create_cq_ex returns.
+ */
+int ibv_cmd_create_cq_ex(struct ibv_context *context,
+			 const struct ibv_cq_init_attr_ex *cq_attr,
+			 struct verbs_cq *cq, struct ibv_create_cq_ex *cmd,
+			 size_t cmd_size,
+			 struct ib_uverbs_ex_create_cq_resp *resp,
+			 size_t resp_size, uint32_t cmd_flags);
 /* Waits until every event reported for the CQ has been acknowledged. */
 int ibv_cmd_destroy_cq(struct ibv_cq *cq);
 int ibv_cmd_req_notify_cq(struct ibv_cq *cq, int solicited_only);
@@ -752,6 +781,10 @@ static_assert(sizeof(struct ibv_create_qp_ex) == 88, "ibv_create_qp_ex");
 static_assert(sizeof(struct ibv_modify_qp) == 120, "ibv_modify_qp");
 static_assert(sizeof(struct ibv_post_wq_cmd) == 32, "ibv_post_wq_cmd");
 static_assert(sizeof(struct ibv_create_cq) == 40, "ibv_create_cq");
+static_assert(sizeof(struct ibv_create_cq_ex) ==
+	      sizeof(struct ib_uverbs_cmd_hdr) +
+	      sizeof(struct ib_uverbs_ex_cmd_hdr) +
+	      sizeof(struct ib_uverbs_ex_create_cq), "ibv_create_cq_ex");
 static_assert(sizeof(struct ibv_resize_cq) == 24, "ibv_resize_cq");
 
 #endif /* PINRXE_VERBS_DRIVER_ABI_H */

@@ -6,7 +6,8 @@
 # error of an rkey that cannot be invalidated, deallocation of bound
 # windows, MRs that refuse dereg while windows are bound; then the
 # teardown of a process, and of a device, with windows still bound; and
-# rdma-core's own memory window tests (tests/test_mr.py MWTest).
+# rdma-core's own memory window tests (tests/test_mr.py MWTest) and
+# extended CQ tests (tests/test_cqex.py).
 . "$RDMAPIN_TOP/tests/lib.sh"
 
 MW_TEST=$RDMAPIN_BUILD/tests/mw_test
@@ -59,18 +60,27 @@ check "its MRs are deregistered" wait_until 30 \
 	bash -c '[ "$(mr_count pinrxe0)" = 0 ]'
 check "nothing left pinned" bash -c '[ "$(pinned pinrxe0)" = 0 ]'
 
-step "rdma-core's memory window tests (tests/test_mr.py MWTest)"
+step "rdma-core's memory window and extended CQ tests"
 rm -rf /tmp/rdma-core-tests
 mkdir -p /tmp/rdma-core-tests
 cp -r /usr/share/doc/rdma-core/tests /tmp/rdma-core-tests/
 gunzip -f /tmp/rdma-core-tests/tests/*.gz
-out=$(cd /tmp/rdma-core-tests &&
-	/usr/bin/python3 tests/run_tests.py --dev pinrxe0 -v \
-		-k test_mr.MWTest 2>&1) ||
-	fail "rdma-core MWTest: $out"
+rdma_core_tests() {
+	(cd /tmp/rdma-core-tests &&
+		/usr/bin/python3 tests/run_tests.py --dev pinrxe0 -v "$@" 2>&1)
+}
+out=$(rdma_core_tests -k test_mr.MWTest) || fail "rdma-core MWTest: $out"
 echo "$out"
 check "all 7 MWTest tests ran and passed, none skipped" bash -c \
 	'grep -q "^Ran 7 tests" <<<"$1" && grep -Eq "^OK$" <<<"$1"' _ "$out"
+# Extended CQs (ibv_wc_read_invalidated_rkey() is theirs): only XRC skips.
+out=$(rdma_core_tests tests.test_cqex) || fail "rdma-core test_cqex: $out"
+echo "$out"
+check "all 5 test_cqex tests ran and passed but XRC's" bash -c \
+	'grep -q "^Ran 5 tests" <<<"$1" &&
+	 grep -Eq "^OK \(skipped=1\)$" <<<"$1" &&
+	 grep -q "test_xrc_traffic_cq_ex.*skipped .Create XRCD" <<<"$1"' \
+	_ "$out"
 check "no MR left" bash -c '[ "$(mr_count pinrxe0)" = 0 ]'
 
 step "removing the device under a process with windows bound"
