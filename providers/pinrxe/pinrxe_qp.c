@@ -417,19 +417,23 @@ static int wqe_check(struct pinrxe_qp *qp, const struct pinrxe_send_wqe *wqe,
 /*
  * A bind work request, of a type 2 window, or of a type 1 window when it
  * comes from ibv_bind_mw() (type1): IBTA binds type 1 windows with that
- * verb only.  Zero-based windows are not supported; a window bound to
- * nothing (length 0) is how a type 1 window is unbound.  The kernel checks
- * the rest (states, PDs, the MR's rights and range) when it executes the
- * bind, which then completes with IBV_WC_MW_BIND_ERR if they fail.
+ * verb only.  A window bound to nothing (length 0) is how a type 1 window
+ * is unbound.  Zero-based windows, which IBTA allows for type 2 only, are
+ * not supported.  The kernel checks the rest (states, PDs, the MR's rights
+ * and range) when it executes the bind, which then completes with
+ * IBV_WC_MW_BIND_ERR if they fail.
  */
 static int wqe_set_bind(struct pinrxe_send_wqe *wqe, struct ibv_mw *mw,
 			uint32_t rkey, const struct ibv_mw_bind_info *info,
 			bool type1)
 {
 	if (!mw || (mw->type == IBV_MW_TYPE_1) != type1 ||
-	    (info->mw_access_flags & ~PINRXE_MW_ACCESS) ||
 	    (!info->mr && info->length))
 		return EINVAL;
+	if (info->mw_access_flags & ~(PINRXE_MW_ACCESS | IBV_ACCESS_ZERO_BASED))
+		return EINVAL;
+	if (info->mw_access_flags & IBV_ACCESS_ZERO_BASED)
+		return type1 ? EINVAL : EOPNOTSUPP;
 	wqe->wr.bind_mw.addr = info->addr;
 	wqe->wr.bind_mw.length = info->length;
 	wqe->wr.bind_mw.mw_rkey = mw->rkey;

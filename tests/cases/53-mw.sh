@@ -39,7 +39,7 @@ check "MEM_WINDOW_TYPE_2B in device_cap_flags" \
 
 step "memory windows, LOCAL_INV and SEND_WITH_INV (tests/mw/mw_test.c)"
 check "mw_test" "$MW_TEST" pinrxe0 caps type1 type2 outside binderr \
-	localinv fence sendinv sendinv1 dealloc dereg wrapi cqex
+	localinv fence sendinv sendinv1 dealloc dereg wrapi cqex raw
 check "no MR left" bash -c '[ "$(mr_count pinrxe0)" = 0 ]'
 check "nothing left pinned" bash -c '[ "$(pinned pinrxe0)" = 0 ]'
 

@@ -38,6 +38,8 @@
  *             reregistered (EBUSY) until they are unbound
  *   wrapi     ibv_wr_bind_mw() and ibv_wr_local_inv()
  *   cqex      ibv_wc_read_invalidated_rkey() on an extended CQ
+ *   raw       bind work requests the provider refuses, written into the
+ *             send ring directly, fail in the kernel too
  *
  * Every check prints "ok: ..." or "FAIL: ..." and a failure exits 1.
  */
@@ -50,6 +52,9 @@
 #include <unistd.h>
 
 #include <infiniband/verbs.h>
+
+/* White-box access to the provider's send ring, for the "raw" test. */
+#include "pinrxe.h"
 
 #include "../common/check.h"
 #include "../common/fatal.h"
@@ -695,15 +700,15 @@ static void expect_bind_err(struct ibv_mw *mw, uint32_t rkey,
 	conn_close(&c);
 }
 
-static void expect_post_einval(struct ibv_qp *qp, struct ibv_send_wr *wr,
-			       const char *what)
+static void expect_post_err(struct ibv_qp *qp, struct ibv_send_wr *wr,
+			    int err, const char *what)
 {
 	struct ibv_send_wr *bad = NULL;
 	int ret = ibv_post_send(qp, wr, &bad);
 
-	CHECK(ret == EINVAL && bad == wr, "%s: ibv_post_send: %s", what,
-	      strerror(ret));
-	ok("%s: EINVAL at posting", what);
+	CHECK(ret == err && bad == wr, "%s: ibv_post_send: %s, want %s", what,
+	      strerror(ret), strerror(err));
+	ok("%s: %s at posting", what, strerror(err));
 }
 
 static void test_binderr(void)
@@ -781,13 +786,32 @@ static void test_binderr(void)
 	/* What the provider refuses at once. */
 	conn_open(&c);
 	wr = bind_wr(mw1, ibv_inc_rkey(mw1->rkey), r_mr, r_addr(0), 4096, rw);
-	expect_post_einval(c.b.qp, &wr,
-			   "a type 1 window through ibv_post_send");
+	expect_post_err(c.b.qp, &wr, EINVAL,
+			"a type 1 window through ibv_post_send");
 	wr = bind_wr(mw2, ibv_inc_rkey(mw2->rkey), r_mr, r_addr(0), 4096,
 		     rw | IBV_ACCESS_ZERO_BASED);
-	expect_post_einval(c.b.qp, &wr, "a zero-based window");
+	expect_post_err(c.b.qp, &wr, EOPNOTSUPP,
+			"a zero-based type 2 window (not supported)");
+	wr = bind_wr(mw2, ibv_inc_rkey(mw2->rkey), r_mr, r_addr(0), 4096,
+		     rw | IBV_ACCESS_MW_BIND);
+	expect_post_err(c.b.qp, &wr, EINVAL, "a window with MW_BIND access");
+	{
+		struct ibv_mw_bind b = {
+			.bind_info = { .mr = r_mr, .addr = r_addr(0),
+				       .length = 16,
+				       .mw_access_flags = rw |
+						IBV_ACCESS_ZERO_BASED },
+		};
+		uint32_t old = mw1->rkey;
+
+		CHECK(ibv_bind_mw(c.b.qp, mw1, &b) == EINVAL &&
+		      mw1->rkey == old,
+		      "ibv_bind_mw of a zero-based type 1 window");
+		ok("ibv_bind_mw of a zero-based type 1 window: EINVAL "
+		   "(o10-36.2.2)");
+	}
 	wr = bind_wr(NULL, 0, r_mr, r_addr(0), 4096, rw);
-	expect_post_einval(c.b.qp, &wr, "no window");
+	expect_post_err(c.b.qp, &wr, EINVAL, "no window");
 	{
 		struct ibv_mw_bind b = {
 			.bind_info = { .mr = r_mr, .addr = r_addr(0),
@@ -1187,6 +1211,98 @@ static void test_wrapi(void)
 	dealloc_mw(mw1);
 }
 
+/*
+ * Work requests the provider would refuse, written into the send ring
+ * behind its back: the kernel checks them again.  A good bind is posted
+ * in SQD, where the kernel takes nothing from the ring, then rewritten in
+ * place before the QP goes back to RTS.
+ */
+static void raw_bind(struct ibv_mw *mw, void (*spoil)(struct pinrxe_send_wqe *),
+		     enum ibv_wc_status want, const char *what)
+{
+	struct ibv_send_wr wr = bind_wr(mw, ibv_inc_rkey(mw->rkey), r_mr,
+					r_addr(0), 4096,
+					IBV_ACCESS_REMOTE_READ);
+	struct ibv_qp_attr a = { .qp_state = IBV_QPS_SQD };
+	struct pinrxe_send_wqe *wqe;
+	struct pinrxe_wq *sq;
+	struct conn c;
+
+	conn_open(&c);
+	modify(c.b.qp, &a, IBV_QP_STATE, "SQD");
+	post_send(&c.b, &wr, what);
+	sq = &to_pqp(c.b.qp)->sq;
+	wqe = (void *)((char *)sq->ring + PINRXE_RING_HDR_SIZE +
+		       (size_t)((sq->prod - 1) & (sq->num_wqe - 1)) *
+		       sq->wqe_size);
+	spoil(wqe);
+	/* Back in RTS the kernel takes what waits in the ring. */
+	a.qp_state = IBV_QPS_RTS;
+	modify(c.b.qp, &a, IBV_QP_STATE, "RTS");
+	expect_wc(&c.b, 0xb1, IBV_WC_BIND_MW, want, what);
+	ok("%s: %s", what, status_str(want));
+	conn_close(&c);
+}
+
+static void spoil_zero_based(struct pinrxe_send_wqe *wqe)
+{
+	wqe->wr.bind_mw.access |= IBV_ACCESS_ZERO_BASED;
+}
+
+static void spoil_access(struct pinrxe_send_wqe *wqe)
+{
+	wqe->wr.bind_mw.access |= IBV_ACCESS_MW_BIND;
+}
+
+static void spoil_length(struct pinrxe_send_wqe *wqe)
+{
+	wqe->wr.bind_mw.length = UINT64_MAX;
+}
+
+static void spoil_sge(struct pinrxe_send_wqe *wqe)
+{
+	wqe->num_sge = 1;
+	wqe->sge[0] = (struct pinrxe_sge){ .addr = (uintptr_t)l_buf,
+					   .length = 8, .lkey = l_mr->lkey };
+}
+
+static void spoil_mw_rkey(struct pinrxe_send_wqe *wqe)
+{
+	wqe->wr.bind_mw.mw_rkey ^= 0x80;
+}
+
+static struct ibv_mw *raw_mw1;
+
+static void spoil_type1(struct pinrxe_send_wqe *wqe)
+{
+	wqe->wr.bind_mw.mw_rkey = raw_mw1->rkey;
+	wqe->wr.bind_mw.rkey = ibv_inc_rkey(raw_mw1->rkey);
+}
+
+static void test_raw(void)
+{
+	struct ibv_mw *mw = alloc_mw(pd, IBV_MW_TYPE_2);
+	struct ibv_mw *mw1 = alloc_mw(pd, IBV_MW_TYPE_1);
+
+	raw_mw1 = mw1;
+
+	raw_bind(mw, spoil_zero_based, IBV_WC_MW_BIND_ERR,
+		 "a zero-based window, written to the ring");
+	raw_bind(mw, spoil_access, IBV_WC_MW_BIND_ERR,
+		 "MW_BIND access for a window, written to the ring");
+	raw_bind(mw, spoil_length, IBV_WC_MW_BIND_ERR,
+		 "a window 2^64 - 1 bytes long, written to the ring");
+	raw_bind(mw, spoil_mw_rkey, IBV_WC_MW_BIND_ERR,
+		 "a window's stale rkey, written to the ring");
+	raw_bind(mw, spoil_sge, IBV_WC_LOC_QP_OP_ERR,
+		 "a bind with an SGE, written to the ring");
+	/* Both bind work requests: the kernel cannot tell them apart. */
+	raw_bind(mw, spoil_type1, IBV_WC_SUCCESS,
+		 "a type 1 window bound by a work request written to the ring");
+	dealloc_mw(mw);
+	dealloc_mw(mw1);
+}
+
 static void test_cqex(void)
 {
 	struct ibv_mw *mw = alloc_mw(pd, IBV_MW_TYPE_2);
@@ -1295,7 +1411,7 @@ int main(int argc, char **argv)
 		{ "fence", test_fence }, { "sendinv", test_sendinv },
 		{ "sendinv1", test_sendinv1 }, { "dealloc", test_dealloc },
 		{ "dereg", test_dereg }, { "wrapi", test_wrapi },
-		{ "cqex", test_cqex },
+		{ "cqex", test_cqex }, { "raw", test_raw },
 	};
 	struct ibv_device **list;
 	int i, n;
