@@ -20,7 +20,11 @@
  * lookup leaves holding a reference on the window's MR, never the window.
  * A bound window counts in its MR's num_mw, and an MR with windows bound
  * refuses deregistration and reregistration (-EBUSY), as IBTA requires:
- * the window always points to a live, unchanged MR.
+ * the window always points to a live, unchanged MR.  A type 2 window
+ * names its QP by the QP's serial number, not a pointer, so destroying
+ * the QP needs no cleanup here: the window simply stops working, and goes
+ * away when it is invalidated (LOCAL_INV through another QP of its PD) or
+ * deallocated.
  */
 #include <linux/random.h>
 #include <linux/xarray.h>

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The responder: executes the requests a QP receives.  SENDs scatter into
- * receive WQEs, RDMA WRITEs and READs and atomics act on memory named by
- * an rkey, every access checked against the MR's bounds and rights.  An RC
+ * receive WQEs (and a SEND with invalidate invalidates the rkey it names),
+ * RDMA WRITEs and READs and atomics act on memory named by an rkey, an
+ * MR's or a memory window's, every access checked against the bounds and
+ * rights of what the rkey names (pinrxe_rkey_get()).  An RC
  * responder enforces PSN order: a packet from the future gets one PSN
  * sequence NAK, a duplicate gets its answer again (an ACK, the read data,
  * or the saved result of an atomic, which must not run twice).

@@ -583,6 +583,7 @@ static void test_type2(void)
 		CHECK(ibv_post_recv(c.a.qp, &rwr, &rbad) == 0, "recv");
 	}
 	post_send(&c.b, wrs, "bind + send");
+	mw->rkey = rkey;
 	expect_wc(&c.b, 0x5e, IBV_WC_SEND, IBV_WC_SUCCESS,
 		  "the send after an unsignaled bind");
 	poll_one(&c.a, &wc, "the key arrives");
@@ -592,6 +593,21 @@ static void test_type2(void)
 	      *(uint32_t *)(l_buf + 512), rkey);
 	expect_rdma(&c.a, IBV_WR_RDMA_WRITE, 1024, 100, r_addr(WIN_OFF), rkey,
 		    IBV_WC_SUCCESS, "WRITE with the key sent right behind the bind");
+	conn_close(&c);
+
+	/* Its QP destroyed, the window is of no use, but can be invalidated. */
+	conn_open(&c);
+	expect_rdma(&c.a, IBV_WR_RDMA_WRITE, 0, 16, r_addr(WIN_OFF), rkey,
+		    IBV_WC_REM_ACCESS_ERR,
+		    "WRITE through a window whose QP was destroyed");
+	conn_close(&c);
+	conn_open(&c);
+	local_inv(&c.a, rkey, 0, IBV_WC_SUCCESS, "LOCAL_INV by another QP");
+	ok("LOCAL_INV of that window through another QP of its PD");
+	bind2(&c, mw, r_mr, r_addr(WIN_OFF), 4096, IBV_ACCESS_REMOTE_READ,
+	      IBV_WC_SUCCESS, "bind after that");
+	expect_rdma(&c.a, IBV_WR_RDMA_READ, 0, 16, r_addr(WIN_OFF), mw->rkey,
+		    IBV_WC_SUCCESS, "READ through it, bound to a new QP");
 	conn_close(&c);
 	dealloc_mw(mw);
 }
