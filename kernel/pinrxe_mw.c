@@ -173,7 +173,7 @@ int pinrxe_mr_stop_binds(struct pinrxe_mr *mr, int state)
 	return ret;
 }
 
-/* Checks of a bind that concern the window and the QP (C10-72, o10-37). */
+/* Checks of a bind that concern the window and the QP (C10-72, o10-37.2). */
 static int pinrxe_mw_check_bind(struct pinrxe_qp *qp, struct pinrxe_mw *mw,
 				u32 new_rkey, u64 length, int access)
 {
@@ -187,7 +187,8 @@ static int pinrxe_mw_check_bind(struct pinrxe_qp *qp, struct pinrxe_mw *mw,
 		return -EINVAL;
 	if (mw->ibmw.type == IB_MW_TYPE_1)
 		return mw->state == PINRXE_MW_VALID ? 0 : -EINVAL;
-	/* Type 2: bound only from free, never to nothing (unbinding is
+	/*
+	 * Type 2: bound only from free, never to nothing (unbinding is
 	 * invalidation).
 	 */
 	if (mw->state != PINRXE_MW_FREE || !length)

@@ -118,7 +118,7 @@ static int roce_v2_ipv4_gid(union ibv_gid *out)
 
 /* QPs */
 
-static struct ibv_qp *create_rc(struct ibv_pd *p, struct side *s, bool cqex)
+static void create_rc(struct ibv_pd *p, struct side *s, bool cqex)
 {
 	struct ibv_qp_init_attr_ex init = {
 		.qp_type = IBV_QPT_RC,
@@ -153,7 +153,6 @@ static struct ibv_qp *create_rc(struct ibv_pd *p, struct side *s, bool cqex)
 	init.recv_cq = s->cq;
 	s->qp = ibv_create_qp_ex(ctx, &init);
 	CHECK(s->qp, "ibv_create_qp_ex: %s", strerror(errno));
-	return s->qp;
 }
 
 static void modify(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask,
@@ -203,18 +202,18 @@ static void connect_to(struct ibv_qp *qp, uint32_t dest_qpn)
 	       "RTS");
 }
 
-/* A connected pair; the responder's PD is pdb (windows live there). */
-static void conn_open_pd(struct conn *c, struct ibv_pd *pdb, bool cqex)
+/* A connected pair, both in pd; cqex: the responder's CQ is extended. */
+static void conn_open_cq(struct conn *c, bool cqex)
 {
 	create_rc(pd, &c->a, false);
-	create_rc(pdb, &c->b, cqex);
+	create_rc(pd, &c->b, cqex);
 	connect_to(c->a.qp, c->b.qp->qp_num);
 	connect_to(c->b.qp, c->a.qp->qp_num);
 }
 
 static void conn_open(struct conn *c)
 {
-	conn_open_pd(c, pd, false);
+	conn_open_cq(c, false);
 }
 
 static void side_close(struct side *s)
@@ -1329,7 +1328,7 @@ static void test_cqex(void)
 	struct conn c;
 	int ret;
 
-	conn_open_pd(&c, pd, true);
+	conn_open_cq(&c, true);
 	cqx = c.b.cqx;
 	rkey = bind2(&c, mw, r_mr, r_addr(WIN_OFF), 4096,
 		     IBV_ACCESS_REMOTE_WRITE, IBV_WC_SUCCESS,
