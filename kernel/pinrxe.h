@@ -36,6 +36,7 @@
 #define PINRXE_MAX_CQ		0x4000
 #define PINRXE_MAX_CQE		0x10000	/* a power of two: no rounding past it */
 #define PINRXE_MAX_MR		0x40000	/* key index: lkey >> 8, 24 bits */
+#define PINRXE_MAX_MW		0x10000	/* MWs share the MRs' key indices */
 #define PINRXE_GID_TBL_LEN	1024
 #define PINRXE_PKEY_TBL_LEN	1
 #define PINRXE_DEFAULT_PKEY	0xffff
@@ -62,11 +63,17 @@
  * @port_state: last port state reported to ib_core; changed under RTNL only
  * @num_pd: protection domains in use, bounded by attr.max_pd
  * @num_cq: completion queues in use, bounded by attr.max_cq
- * @mr_xa: memory regions by key index (lkey >> 8), for O(1) key lookup
+ * @mr_xa: memory regions and windows by key index (key >> 8), for O(1)
+ *	key lookup; windows are stored tagged %PINRXE_XA_MW and are looked
+ *	up, bound and invalidated under the array's lock (pinrxe_mw.c)
  * @mr_next: cursor for cyclic index allocation, so a stale key is not
  *	reused at once
+ * @num_mw: memory windows in use, bounded by attr.max_mw
  * @pinned_pages: pages pinned by this device's MRs right now
  * @num_qp: queue pairs in use, bounded by attr.max_qp
+ * @qp_serial: numbers QPs over the device's life, never reused (unlike
+ *	QPNs and QP memory), so a type 2 window can name the QP it is bound
+ *	through without holding it
  * @qp_xa: queue pairs by QPN, for lookups on packet receive; its lock is
  *	taken with interrupts off, as lookups come from softirq context
  * @qp_next: cursor for cyclic QPN allocation, so a QPN is not reused at
@@ -90,8 +97,10 @@ struct pinrxe_dev {
 	atomic_t num_cq;
 	struct xarray mr_xa;
 	u32 mr_next;
+	atomic_t num_mw;
 	atomic64_t pinned_pages;
 	atomic_t num_qp;
+	atomic64_t qp_serial;
 	struct xarray qp_xa;
 	u32 qp_next;
 	atomic_t num_srq;
@@ -233,6 +242,9 @@ enum pinrxe_mr_state {
  * @length: length in bytes
  * @offset: offset of @iova within the first pinned page
  * @access: IB_ACCESS_* flags
+ * @num_mw: memory windows bound to the MR; while there are any, the MR
+ *	can be neither deregistered nor reregistered.  Under the lock of
+ *	the device's @mr_xa
  * @pins: the pinned user pages
  */
 struct pinrxe_mr {
@@ -245,7 +257,49 @@ struct pinrxe_mr {
 	u64 length;
 	unsigned int offset;
 	int access;
+	unsigned int num_mw;
 	struct pinrxe_pins pins;
+};
+
+/* The tag of memory window entries in the device's @mr_xa. */
+#define PINRXE_XA_MW	1
+
+/**
+ * enum pinrxe_mw_state - the IBA memory window states
+ * @PINRXE_MW_FREE: a type 2 window not bound (allocated, or invalidated)
+ * @PINRXE_MW_VALID: usable: a type 1 window from allocation on (bound or
+ *	not), a type 2 window once bound
+ * @PINRXE_MW_INVALID: deallocated; no key finds it any more
+ */
+enum pinrxe_mw_state {
+	PINRXE_MW_FREE,
+	PINRXE_MW_VALID,
+	PINRXE_MW_INVALID,
+};
+
+/**
+ * struct pinrxe_mw - a memory window
+ * @ibmw: the core MW; ib_core frees it as soon as dealloc_mw returns, so
+ *	no one may hold a pointer to it outside the lock of the device's
+ *	@mr_xa, which all window state is changed and read under
+ * @index: key index in the device's @mr_xa, the upper 24 bits of its rkey
+ * @state: enum pinrxe_mw_state
+ * @mr: the MR the window is bound to, or NULL; counted in its @num_mw
+ * @qp_serial: type 2: the serial of the QP it was bound through, the only
+ *	QP that may access or remotely invalidate it (type 2B)
+ * @addr: the first address of the window, in the MR's address space
+ * @length: its length; 0 when unbound
+ * @access: the remote rights it grants (IB_ACCESS_REMOTE_*)
+ */
+struct pinrxe_mw {
+	struct ib_mw ibmw;
+	u32 index;
+	int state;
+	struct pinrxe_mr *mr;
+	u64 qp_serial;
+	u64 addr;
+	u64 length;
+	int access;
 };
 
 /**
@@ -319,6 +373,13 @@ static inline bool pinrxe_wqe_is_atomic(const struct pinrxe_send_wqe *wqe)
 {
 	return wqe->opcode == IB_UVERBS_WR_ATOMIC_CMP_AND_SWP ||
 	       wqe->opcode == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD;
+}
+
+/* Local operations: executed by the requester, nothing goes on the wire. */
+static inline bool pinrxe_wqe_is_local(const struct pinrxe_send_wqe *wqe)
+{
+	return wqe->opcode == IB_UVERBS_WR_BIND_MW ||
+	       wqe->opcode == IB_UVERBS_WR_LOCAL_INV;
 }
 
 /* Reads and atomics: bounded in number by max_rd_atomic. */
@@ -521,6 +582,7 @@ struct pinrxe_resp_state {
 /**
  * struct pinrxe_qp - a queue pair
  * @ibqp: the core QP
+ * @serial: the device's QP serial number of this QP (@qp_serial)
  * @ref: references: one for the QPN lookup table, one per pinrxe_qp_get()
  * @released: completed when @ref drops to zero, for destroy to wait on
  * @modify_mutex: serialises modify_qp and query_qp, which ib_core lets run
@@ -562,6 +624,7 @@ struct pinrxe_resp_state {
  */
 struct pinrxe_qp {
 	struct ib_qp ibqp;
+	u64 serial;
 	refcount_t ref;
 	struct completion released;
 	struct mutex modify_mutex;	/* see above */
@@ -649,6 +712,20 @@ int pinrxe_copy_sgl(struct pinrxe_dev *pdev, struct ib_pd *pd,
 		    const struct pinrxe_sge *sge, u32 num_sge, u32 *cur_sge,
 		    u32 *sge_offset, void *buf, u32 len,
 		    enum pinrxe_copy_dir dir);
+
+static inline struct pinrxe_mw *to_pmw(struct ib_mw *ibmw)
+{
+	return container_of(ibmw, struct pinrxe_mw, ibmw);
+}
+
+/* pinrxe_mw.c */
+int pinrxe_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata);
+int pinrxe_dealloc_mw(struct ib_mw *ibmw);
+int pinrxe_mr_stop_binds(struct pinrxe_mr *mr, int state);
+struct pinrxe_mr *pinrxe_rkey_get(struct pinrxe_qp *qp, u32 rkey, int access,
+				  u64 iova, u64 length, int *err);
+int pinrxe_invalidate_rkey(struct pinrxe_qp *qp, u32 rkey, bool remote);
+u32 pinrxe_local_op(struct pinrxe_qp *qp, const struct pinrxe_send_wqe *wqe);
 
 static inline struct pinrxe_cq *to_pcq(struct ib_cq *ibcq)
 {

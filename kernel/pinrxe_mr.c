@@ -289,6 +289,9 @@ struct pinrxe_mr *pinrxe_mr_get(struct pinrxe_dev *pdev, u32 key,
 
 	rcu_read_lock();
 	mr = xa_load(&pdev->mr_xa, key >> 8);
+	/* A memory window's entry (pinrxe_rkey_get() resolves those). */
+	if (xa_pointer_tag(mr))
+		mr = NULL;
 	if (!mr || (how == PINRXE_LOOKUP_LOCAL ? mr->ibmr.lkey :
 						 mr->ibmr.rkey) != key ||
 	    !refcount_inc_not_zero(&mr->ref)) {
@@ -562,8 +565,8 @@ err_free:
  * write access added to pages pinned read-only, pins afresh before the old
  * pins go, so a failure leaves the MR as it was.
  *
- * Return: NULL (changed in place) or an ERR_PTR; the MR is unchanged on
- * error.
+ * Return: NULL (changed in place) or an ERR_PTR: -EBUSY while memory
+ * windows are bound to the MR; the MR is unchanged on error.
  */
 struct ib_mr *pinrxe_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 				   u64 length, u64 iova, int access,
@@ -594,6 +597,12 @@ struct ib_mr *pinrxe_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 				      ib_access_writable(new_access));
 		if (ret)
 			return ERR_PTR(ret);
+		/* Bound windows rely on the MR as it is (pinrxe_mw.c). */
+		ret = pinrxe_mr_stop_binds(mr, PINRXE_MR_BUSY);
+		if (ret) {
+			pinrxe_pins_release(&pins);
+			return ERR_PTR(ret);
+		}
 		/* No data-path user may see the translation change. */
 		pinrxe_mr_quiesce(mr, PINRXE_MR_BUSY);
 		pinrxe_mr_account(pdev, (long)pins.npages -
@@ -604,6 +613,9 @@ struct ib_mr *pinrxe_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 		mr->length = length;
 		mr->offset = start & ~PAGE_MASK;
 	} else {
+		ret = pinrxe_mr_stop_binds(mr, PINRXE_MR_BUSY);
+		if (ret)
+			return ERR_PTR(ret);
 		pinrxe_mr_quiesce(mr, PINRXE_MR_BUSY);
 	}
 	mr->access = new_access;
@@ -618,13 +630,22 @@ struct ib_mr *pinrxe_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
  * @ibmr: the MR
  * @udata: unused
  *
- * Return: 0.
+ * An MR with memory windows bound to it stays registered, as in rdma_rxe
+ * (IBA 10.6.7.2.6): the windows must be invalidated, rebound elsewhere or
+ * deallocated first.  ib_core's cleanup of a closing or removed context
+ * retries, so it gets to the MR once the windows are gone.
+ *
+ * Return: 0, or -EBUSY while memory windows are bound to the MR.
  */
 int pinrxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 {
 	struct pinrxe_dev *pdev = to_pdev(ibmr->device);
 	struct pinrxe_mr *mr = to_pmr(ibmr);
+	int ret;
 
+	ret = pinrxe_mr_stop_binds(mr, PINRXE_MR_INVALID);
+	if (ret)
+		return ret;
 	pinrxe_mr_quiesce(mr, PINRXE_MR_INVALID);
 	xa_erase(&pdev->mr_xa, mr->index);
 	pinrxe_mr_account(pdev, -(long)mr->pins.npages);

@@ -229,6 +229,7 @@ int pinrxe_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	}
 
 	ibqp->qp_num = qpn;
+	qp->serial = atomic64_inc_return(&pdev->qp_serial);
 	refcount_set(&qp->ref, 1);
 	init_completion(&qp->released);
 	mutex_init(&qp->modify_mutex);

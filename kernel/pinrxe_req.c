@@ -341,18 +341,19 @@ int pinrxe_requester(struct pinrxe_qp *qp)
 
 	swqe = pinrxe_sq_wqe(qp, qp->req.index);
 	if (swqe->status != IB_WC_SUCCESS ||
-	    pinrxe_swqe_wqe(swqe)->opcode == IB_UVERBS_WR_LOCAL_INV ||
-	    pinrxe_swqe_wqe(swqe)->opcode == IB_UVERBS_WR_BIND_MW) {
+	    pinrxe_wqe_is_local(pinrxe_swqe_wqe(swqe))) {
 		/*
-		 * A WQE that failed validation, or a local operation on
-		 * memory windows, which this driver does not support yet:
-		 * it completes in error once everything before it has.
+		 * A WQE that failed validation completes in error, a local
+		 * operation (bind, invalidate) takes effect and completes,
+		 * once everything before it has completed (pinrxe_local_op()).
 		 */
 		if (qp->req.index != qp->sq.tail)
 			return -EAGAIN;
-		pinrxe_comp_wqe(qp, swqe, swqe->status != IB_WC_SUCCESS ?
-				swqe->status : IB_WC_LOC_QP_OP_ERR);
-		return -EAGAIN;
+		status = swqe->status;
+		if (status == IB_WC_SUCCESS)
+			status = pinrxe_local_op(qp, pinrxe_swqe_wqe(swqe));
+		pinrxe_comp_wqe(qp, swqe, status);
+		return status == IB_WC_SUCCESS ? 0 : -EAGAIN;
 	}
 
 	if (swqe->progress == PINRXE_WQE_NEW && !pinrxe_req_start(qp, swqe))

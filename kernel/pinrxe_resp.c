@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The responder: executes the requests a QP receives.  SENDs scatter into
- * receive WQEs, RDMA WRITEs and READs and atomics act on memory named by
- * an rkey, every access checked against the MR's bounds and rights.  An RC
+ * receive WQEs (and a SEND with invalidate invalidates the rkey it names),
+ * RDMA WRITEs and READs and atomics act on memory named by an rkey, an
+ * MR's or a memory window's, every access checked against the bounds and
+ * rights of what the rkey names (pinrxe_rkey_get()).  An RC
  * responder enforces PSN order: a packet from the future gets one PSN
  * sequence NAK, a duplicate gets its answer again (an ACK, the read data,
  * or the saved result of an atomic, which must not run twice).
@@ -65,6 +67,10 @@ static void pinrxe_resp_complete(struct pinrxe_qp *qp,
 	if (pkt->mask & PINRXE_IMMDT_MASK) {
 		cqe.ex.imm_data = pinrxe_immdt_imm(pkt);
 		cqe.flags |= PINRXE_CQE_WITH_IMM;
+	}
+	if ((pkt->mask & PINRXE_IETH_MASK) && status == IB_WC_SUCCESS) {
+		cqe.ex.invalidate_rkey = pinrxe_ieth_rkey(pkt);
+		cqe.flags |= PINRXE_CQE_WITH_INV;
 	}
 	if (qp->ibqp.qp_type == IB_QPT_UD)
 		cqe.flags |= PINRXE_CQE_GRH;
@@ -144,6 +150,7 @@ enum pinrxe_resp_result {
 	PINRXE_RESP_NAK_ACCESS,	/* remote access error */
 	PINRXE_RESP_NAK_OP,	/* remote operational error */
 	PINRXE_RESP_DROP,	/* silently dropped (UC, UD) */
+	PINRXE_RESP_INV_ERR,	/* executed, but its rkey not invalidated */
 };
 
 /* SEND: scatter into a receive WQE, complete it on the last packet. */
@@ -152,8 +159,6 @@ static int pinrxe_resp_send(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 	u32 len = pinrxe_pkt_payload_len(pkt);
 	u32 status;
 
-	if (pkt->mask & PINRXE_IETH_MASK)
-		return PINRXE_RESP_NAK_INV;	/* no memory windows yet */
 	if (!pinrxe_resp_take_rwqe(qp))
 		return qp->ibqp.qp_type == IB_QPT_RC ? PINRXE_RESP_RNR :
 						       PINRXE_RESP_DROP;
@@ -163,8 +168,21 @@ static int pinrxe_resp_send(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		return status == IB_WC_LOC_LEN_ERR ? PINRXE_RESP_NAK_INV :
 						     PINRXE_RESP_NAK_OP;
 	}
-	if (pkt->mask & PINRXE_LAST_MASK)
-		pinrxe_resp_complete(qp, pkt, IB_WC_SUCCESS, IB_WC_RECV);
+	if (!(pkt->mask & PINRXE_LAST_MASK))
+		return PINRXE_RESP_DONE;
+	/*
+	 * SEND with invalidate: the rkey goes once the whole message is in.
+	 * If it cannot (an unknown key, a type 1 window, a window of another
+	 * QP or PD, an MR), the message still counts as received (IBA class
+	 * J, as rdma_rxe): the receive completes in error and the QP fails.
+	 */
+	if ((pkt->mask & PINRXE_IETH_MASK) &&
+	    pinrxe_invalidate_rkey(qp, pinrxe_ieth_rkey(pkt), true)) {
+		pinrxe_resp_complete(qp, pkt, IB_WC_REM_INV_REQ_ERR,
+				     IB_WC_RECV);
+		return PINRXE_RESP_INV_ERR;
+	}
+	pinrxe_resp_complete(qp, pkt, IB_WC_SUCCESS, IB_WC_RECV);
 	return PINRXE_RESP_DONE;
 }
 
@@ -211,10 +229,10 @@ static int pinrxe_resp_write(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		qp->resp.msg_len = 0;
 		/* Check the whole target now, so a bad one fails at once. */
 		if (qp->resp.resid) {
-			mr = pinrxe_mr_get(qp_pdev(qp), qp->resp.rkey,
-					   PINRXE_LOOKUP_REMOTE, qp->ibqp.pd,
-					   IB_ACCESS_REMOTE_WRITE, qp->resp.va,
-					   qp->resp.resid, &err);
+			mr = pinrxe_rkey_get(qp, qp->resp.rkey,
+					     IB_ACCESS_REMOTE_WRITE,
+					     qp->resp.va, qp->resp.resid,
+					     &err);
 			if (!mr)
 				return PINRXE_RESP_NAK_ACCESS;
 			pinrxe_mr_put(mr);
@@ -229,10 +247,8 @@ static int pinrxe_resp_write(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		return qp->ibqp.qp_type == IB_QPT_RC ? PINRXE_RESP_RNR :
 						       PINRXE_RESP_DROP;
 	if (len) {
-		mr = pinrxe_mr_get(qp_pdev(qp), qp->resp.rkey,
-				   PINRXE_LOOKUP_REMOTE, qp->ibqp.pd,
-				   IB_ACCESS_REMOTE_WRITE, qp->resp.va, len,
-				   &err);
+		mr = pinrxe_rkey_get(qp, qp->resp.rkey, IB_ACCESS_REMOTE_WRITE,
+				     qp->resp.va, len, &err);
 		if (!mr)
 			return PINRXE_RESP_NAK_ACCESS;
 		pinrxe_mr_copy(mr, qp->resp.va, pinrxe_pkt_payload(pkt), len,
@@ -261,9 +277,8 @@ static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
 	int err;
 
 	if (len) {
-		mr = pinrxe_mr_get(qp_pdev(qp), rkey, PINRXE_LOOKUP_REMOTE,
-				   qp->ibqp.pd, IB_ACCESS_REMOTE_READ, va, len,
-				   &err);
+		mr = pinrxe_rkey_get(qp, rkey, IB_ACCESS_REMOTE_READ, va, len,
+				     &err);
 		if (!mr)
 			return PINRXE_RESP_NAK_ACCESS;
 	}
@@ -353,9 +368,8 @@ static int pinrxe_resp_atomic(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 	bool cas;
 	int err;
 
-	mr = pinrxe_mr_get(qp_pdev(qp), pinrxe_atmeth_rkey(pkt),
-			   PINRXE_LOOKUP_REMOTE, qp->ibqp.pd,
-			   IB_ACCESS_REMOTE_ATOMIC, va, sizeof(u64), &err);
+	mr = pinrxe_rkey_get(qp, pinrxe_atmeth_rkey(pkt),
+			     IB_ACCESS_REMOTE_ATOMIC, va, sizeof(u64), &err);
 	if (!mr)
 		return PINRXE_RESP_NAK_ACCESS;
 	cas = (pkt->opcode & 0x1f) == IB_OPCODE_COMPARE_SWAP;
@@ -423,7 +437,7 @@ static int pinrxe_resp_execute(struct pinrxe_qp *qp,
 	else
 		return PINRXE_RESP_NAK_INV;
 
-	if (ret == PINRXE_RESP_DONE) {
+	if (ret == PINRXE_RESP_DONE || ret == PINRXE_RESP_INV_ERR) {
 		qp->resp.in_msg = !(pkt->mask & PINRXE_LAST_MASK);
 		qp->resp.msg_opcode_mask = pkt->mask & (PINRXE_SEND_MASK |
 							PINRXE_WRITE_MASK);
@@ -463,6 +477,7 @@ static void pinrxe_resp_rc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 	ret = pinrxe_resp_execute(qp, pkt);
 	switch (ret) {
 	case PINRXE_RESP_DONE:
+	case PINRXE_RESP_INV_ERR:
 		if (pkt->mask & PINRXE_READ_MASK)
 			qp->resp.psn = (pkt->psn +
 					(pinrxe_reth_len(pkt) ?
@@ -474,6 +489,9 @@ static void pinrxe_resp_rc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		if ((pkt->mask & (PINRXE_SEND_MASK | PINRXE_WRITE_MASK)) &&
 		    pinrxe_bth_ackreq(pkt))
 			pinrxe_resp_ack(qp, PINRXE_ACK_SYNDROME, pkt->psn);
+		/* Acknowledged, as it was received; then the QP fails. */
+		if (ret == PINRXE_RESP_INV_ERR)
+			pinrxe_resp_fatal(qp, IB_EVENT_QP_REQ_ERR);
 		return;
 	case PINRXE_RESP_RNR:
 		pinrxe_counter_inc(qp_pdev(qp), PINRXE_CNT_RNR_NAK_SENT);

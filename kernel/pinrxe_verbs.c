@@ -197,6 +197,7 @@ static const struct ib_device_ops pinrxe_dev_ops = {
 	.uverbs_abi_ver = PINRXE_UVERBS_ABI_VERSION,
 
 	.alloc_hw_port_stats = pinrxe_alloc_hw_port_stats,
+	.alloc_mw = pinrxe_alloc_mw,
 	.alloc_pd = pinrxe_alloc_pd,
 	.alloc_ucontext = pinrxe_alloc_ucontext,
 	.create_cq = pinrxe_create_cq,
@@ -204,6 +205,7 @@ static const struct ib_device_ops pinrxe_dev_ops = {
 	.create_srq = pinrxe_create_srq,
 	.create_user_ah = pinrxe_create_ah,
 	.dealloc_driver = pinrxe_dealloc_driver,
+	.dealloc_mw = pinrxe_dealloc_mw,
 	.dealloc_pd = pinrxe_dealloc_pd,
 	.dealloc_ucontext = pinrxe_dealloc_ucontext,
 	.dereg_mr = pinrxe_dereg_mr,
@@ -234,6 +236,7 @@ static const struct ib_device_ops pinrxe_dev_ops = {
 
 	INIT_RDMA_OBJ_SIZE(ib_ah, pinrxe_ah, ibah),
 	INIT_RDMA_OBJ_SIZE(ib_cq, pinrxe_cq, ibcq),
+	INIT_RDMA_OBJ_SIZE(ib_mw, pinrxe_mw, ibmw),
 	INIT_RDMA_OBJ_SIZE(ib_pd, pinrxe_pd, ibpd),
 	INIT_RDMA_OBJ_SIZE(ib_qp, pinrxe_qp, ibqp),
 	INIT_RDMA_OBJ_SIZE(ib_srq, pinrxe_srq, ibsrq),
@@ -255,6 +258,7 @@ static void pinrxe_init_attr(struct pinrxe_dev *pdev)
 	attr->max_cqe = PINRXE_MAX_CQE;
 	attr->max_mr = PINRXE_MAX_MR - 1;
 	attr->max_mr_size = U64_MAX;
+	attr->max_mw = PINRXE_MAX_MW;
 	attr->max_pkeys = PINRXE_PKEY_TBL_LEN;
 	attr->max_qp = PINRXE_MAX_QP;
 	attr->max_qp_wr = PINRXE_MAX_QP_WR;
@@ -268,7 +272,10 @@ static void pinrxe_init_attr(struct pinrxe_dev *pdev)
 	attr->max_srq_wr = PINRXE_MAX_SRQ_WR;
 	attr->max_srq_sge = PINRXE_MAX_SGE;
 	attr->max_ah = PINRXE_MAX_AH;
-	attr->device_cap_flags = IB_DEVICE_SYS_IMAGE_GUID;
+	/* Windows of type 1 and 2B (bound to a QP), as rdma_rxe offers. */
+	attr->device_cap_flags = IB_DEVICE_SYS_IMAGE_GUID |
+				 IB_DEVICE_MEM_WINDOW |
+				 IB_DEVICE_MEM_WINDOW_TYPE_2B;
 	/* Devices made with `rdma link add` may be removed with `link del`. */
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
 }

@@ -121,6 +121,28 @@ static struct pinrxe_ring_hdr *pinrxe_map_cq_ring(struct ibv_context *context,
 	return ring == MAP_FAILED ? NULL : ring;
 }
 
+/*
+ * Map the ring of a CQ the kernel just created; on failure the CQ is
+ * destroyed again.  Returns 0 or an errno.
+ */
+static int pinrxe_cq_setup(struct ibv_context *context, struct pinrxe_cq *cq,
+			   const struct pinrxe_create_cq_resp *drv)
+{
+	int ret;
+
+	cq->ring = pinrxe_map_cq_ring(context, &drv->mi, drv->num_cqe);
+	if (!cq->ring) {
+		ret = errno;
+		ibv_cmd_destroy_cq(&cq->ibv_cq);
+		return ret;
+	}
+	cq->map_size = drv->mi.size;
+	cq->num_cqe = drv->num_cqe;
+	cq->cons = 0;
+	pthread_spin_init(&cq->lock, PTHREAD_PROCESS_PRIVATE);
+	return 0;
+}
+
 static struct ibv_cq *pinrxe_create_cq(struct ibv_context *context, int cqe,
 				       struct ibv_comp_channel *channel,
 				       int comp_vector)
@@ -136,25 +158,13 @@ static struct ibv_cq *pinrxe_create_cq(struct ibv_context *context, int cqe,
 
 	ret = ibv_cmd_create_cq(context, cqe, channel, comp_vector, &cq->ibv_cq,
 				NULL, 0, &resp.ibv_resp, sizeof(resp));
+	if (!ret)
+		ret = pinrxe_cq_setup(context, cq, &resp.drv);
 	if (ret) {
 		free(cq);
 		errno = ret;
 		return NULL;
 	}
-
-	cq->ring = pinrxe_map_cq_ring(context, &resp.drv.mi, resp.drv.num_cqe);
-	if (!cq->ring) {
-		ret = errno;
-		ibv_cmd_destroy_cq(&cq->ibv_cq);
-		free(cq);
-		errno = ret;
-		return NULL;
-	}
-	cq->map_size = resp.drv.mi.size;
-	cq->num_cqe = resp.drv.num_cqe;
-	cq->cons = 0;
-	pthread_spin_init(&cq->lock, PTHREAD_PROCESS_PRIVATE);
-
 	return &cq->ibv_cq;
 }
 
@@ -216,6 +226,18 @@ out:
 	return ret;
 }
 
+/* CQE opcodes are the kernel's uverbs values, which libibverbs shares. */
+static_assert(IBV_WC_BIND_MW == (int)IB_UVERBS_WC_BIND_MW, "IBV_WC_BIND_MW");
+static_assert(IBV_WC_LOCAL_INV == (int)IB_UVERBS_WC_LOCAL_INV,
+	      "IBV_WC_LOCAL_INV");
+
+static unsigned int pinrxe_wc_flags(uint32_t flags)
+{
+	return (flags & PINRXE_CQE_GRH ? IBV_WC_GRH : 0) |
+	       (flags & PINRXE_CQE_WITH_IMM ? IBV_WC_WITH_IMM : 0) |
+	       (flags & PINRXE_CQE_WITH_INV ? IBV_WC_WITH_INV : 0);
+}
+
 static void pinrxe_cqe_to_wc(const struct pinrxe_cqe *cqe, struct ibv_wc *wc)
 {
 	uint32_t flags = cqe->flags;
@@ -231,9 +253,7 @@ static void pinrxe_cqe_to_wc(const struct pinrxe_cqe *cqe, struct ibv_wc *wc)
 		wc->imm_data = cqe->ex.imm_data;
 	wc->qp_num = cqe->qp_num;
 	wc->src_qp = cqe->src_qp;
-	wc->wc_flags = (flags & PINRXE_CQE_GRH ? IBV_WC_GRH : 0) |
-		       (flags & PINRXE_CQE_WITH_IMM ? IBV_WC_WITH_IMM : 0) |
-		       (flags & PINRXE_CQE_WITH_INV ? IBV_WC_WITH_INV : 0);
+	wc->wc_flags = pinrxe_wc_flags(flags);
 	wc->pkey_index = cqe->pkey_index;
 	wc->slid = cqe->slid;
 	wc->sl = cqe->sl;
@@ -274,6 +294,181 @@ static int pinrxe_poll_cq(struct ibv_cq *ibcq, int ne, struct ibv_wc *wc)
 	}
 	pthread_spin_unlock(&cq->lock);
 	return n;
+}
+
+/*
+ * Extended CQs.  A polling session reads completions in place in the
+ * ring: start_poll takes the lock and points cur at the oldest one,
+ * next_poll consumes it and moves on, end_poll consumes the last one read
+ * and lets go.  The consumer index is published as completions are
+ * consumed, with the ordering poll_cq uses.
+ */
+static const struct pinrxe_cqe *pinrxe_cqx_at(struct pinrxe_cq *cq,
+					      uint32_t index)
+{
+	const struct pinrxe_cqe *elems =
+		(const void *)((const char *)cq->ring + PINRXE_RING_HDR_SIZE);
+
+	return &elems[index & (cq->num_cqe - 1)];
+}
+
+/* Point the session at the completion at cons: 0, ENOENT or EIO. */
+static int pinrxe_cqx_load(struct pinrxe_cq *cq)
+{
+	uint32_t prod = __atomic_load_n(&cq->ring->producer, __ATOMIC_ACQUIRE);
+
+	if (prod - cq->cons > cq->num_cqe)
+		return EIO;
+	if (prod == cq->cons)
+		return ENOENT;
+	cq->cur = pinrxe_cqx_at(cq, cq->cons);
+	cq->vcq.cq_ex.wr_id = cq->cur->wr_id;
+	cq->vcq.cq_ex.status = cq->cur->status;
+	return 0;
+}
+
+static void pinrxe_cqx_consume(struct pinrxe_cq *cq)
+{
+	if (!cq->cur)
+		return;
+	cq->cur = NULL;
+	cq->cons++;
+	__atomic_store_n(&cq->ring->consumer, cq->cons, __ATOMIC_RELEASE);
+}
+
+static int pinrxe_cqx_start_poll(struct ibv_cq_ex *cqx,
+				 struct ibv_poll_cq_attr *attr)
+{
+	struct pinrxe_cq *cq = cqx_to_pcq(cqx);
+	int ret;
+
+	if (attr->comp_mask)
+		return EINVAL;
+	pthread_spin_lock(&cq->lock);
+	ret = cq->ring ? pinrxe_cqx_load(cq) : EIO;
+	/* No session unless there is a completion to read. */
+	if (ret)
+		pthread_spin_unlock(&cq->lock);
+	return ret;
+}
+
+static int pinrxe_cqx_next_poll(struct ibv_cq_ex *cqx)
+{
+	struct pinrxe_cq *cq = cqx_to_pcq(cqx);
+
+	pinrxe_cqx_consume(cq);
+	return pinrxe_cqx_load(cq);
+}
+
+static void pinrxe_cqx_end_poll(struct ibv_cq_ex *cqx)
+{
+	struct pinrxe_cq *cq = cqx_to_pcq(cqx);
+
+	pinrxe_cqx_consume(cq);
+	pthread_spin_unlock(&cq->lock);
+}
+
+static enum ibv_wc_opcode pinrxe_cqx_read_opcode(struct ibv_cq_ex *cqx)
+{
+	return cqx_to_pcq(cqx)->cur->opcode;
+}
+
+static uint32_t pinrxe_cqx_read_vendor_err(struct ibv_cq_ex *cqx)
+{
+	return cqx_to_pcq(cqx)->cur->vendor_err;
+}
+
+static uint32_t pinrxe_cqx_read_byte_len(struct ibv_cq_ex *cqx)
+{
+	return cqx_to_pcq(cqx)->cur->byte_len;
+}
+
+/* Also ibv_wc_read_invalidated_rkey(): the CQE keeps either in one place. */
+static __be32 pinrxe_cqx_read_imm_data(struct ibv_cq_ex *cqx)
+{
+	return cqx_to_pcq(cqx)->cur->ex.imm_data;
+}
+
+static uint32_t pinrxe_cqx_read_qp_num(struct ibv_cq_ex *cqx)
+{
+	return cqx_to_pcq(cqx)->cur->qp_num;
+}
+
+static uint32_t pinrxe_cqx_read_src_qp(struct ibv_cq_ex *cqx)
+{
+	return cqx_to_pcq(cqx)->cur->src_qp;
+}
+
+static unsigned int pinrxe_cqx_read_wc_flags(struct ibv_cq_ex *cqx)
+{
+	return pinrxe_wc_flags(cqx_to_pcq(cqx)->cur->flags);
+}
+
+static uint32_t pinrxe_cqx_read_slid(struct ibv_cq_ex *cqx)
+{
+	return cqx_to_pcq(cqx)->cur->slid;
+}
+
+static uint8_t pinrxe_cqx_read_sl(struct ibv_cq_ex *cqx)
+{
+	return cqx_to_pcq(cqx)->cur->sl;
+}
+
+static uint8_t pinrxe_cqx_read_dlid_path_bits(struct ibv_cq_ex *cqx)
+{
+	return cqx_to_pcq(cqx)->cur->dlid_path_bits;
+}
+
+/*
+ * The standard completion fields only: no timestamps (the kernel refuses
+ * IB_UVERBS_CQ_FLAGS_TIMESTAMP_COMPLETION), VLANs, flow tags or tag
+ * matching, and no parent domain.  IBV_CREATE_CQ_ATTR_SINGLE_THREADED is
+ * a hint this provider may ignore; ignoring overruns is not offered.
+ */
+static struct ibv_cq_ex *pinrxe_create_cq_ex(struct ibv_context *context,
+					     struct ibv_cq_init_attr_ex *attr)
+{
+	struct upinrxe_create_cq_ex_resp resp = {};
+	struct ibv_create_cq_ex cmd = {};
+	struct ibv_cq_ex *cqx;
+	struct pinrxe_cq *cq;
+	int ret;
+
+	if ((attr->wc_flags & ~(uint64_t)IBV_WC_STANDARD_FLAGS) ||
+	    (attr->comp_mask & ~IBV_CQ_INIT_ATTR_MASK_FLAGS) ||
+	    ((attr->comp_mask & IBV_CQ_INIT_ATTR_MASK_FLAGS) &&
+	     (attr->flags & ~IBV_CREATE_CQ_ATTR_SINGLE_THREADED))) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	cq = calloc(1, sizeof(*cq));
+	if (!cq)
+		return NULL;
+	ret = ibv_cmd_create_cq_ex(context, attr, &cq->vcq, &cmd, sizeof(cmd),
+				   &resp.ibv_resp, sizeof(resp), 0);
+	if (!ret)
+		ret = pinrxe_cq_setup(context, cq, &resp.drv);
+	if (ret) {
+		free(cq);
+		errno = ret;
+		return NULL;
+	}
+
+	cqx = &cq->vcq.cq_ex;
+	cqx->start_poll = pinrxe_cqx_start_poll;
+	cqx->next_poll = pinrxe_cqx_next_poll;
+	cqx->end_poll = pinrxe_cqx_end_poll;
+	cqx->read_opcode = pinrxe_cqx_read_opcode;
+	cqx->read_vendor_err = pinrxe_cqx_read_vendor_err;
+	cqx->read_byte_len = pinrxe_cqx_read_byte_len;
+	cqx->read_imm_data = pinrxe_cqx_read_imm_data;
+	cqx->read_qp_num = pinrxe_cqx_read_qp_num;
+	cqx->read_src_qp = pinrxe_cqx_read_src_qp;
+	cqx->read_wc_flags = pinrxe_cqx_read_wc_flags;
+	cqx->read_slid = pinrxe_cqx_read_slid;
+	cqx->read_sl = pinrxe_cqx_read_sl;
+	cqx->read_dlid_path_bits = pinrxe_cqx_read_dlid_path_bits;
+	return cqx;
 }
 
 static struct ibv_mr *pinrxe_reg_mr(struct ibv_pd *pd, void *addr,
@@ -322,13 +517,57 @@ static int pinrxe_dereg_mr(struct verbs_mr *vmr)
 	return 0;
 }
 
+/*
+ * Memory windows: type 1 and type 2 (2B: bound to the QP that binds it),
+ * as the kernel checks.  Other types fail here with EINVAL, as in the
+ * kernel, rather than EOPNOTSUPP: no device has them.
+ */
+static struct ibv_mw *pinrxe_alloc_mw(struct ibv_pd *pd, enum ibv_mw_type type)
+{
+	struct ib_uverbs_alloc_mw_resp resp = {};
+	struct ibv_alloc_mw cmd = {};
+	struct ibv_mw *mw;
+	int ret;
+
+	if (type != IBV_MW_TYPE_1 && type != IBV_MW_TYPE_2) {
+		errno = EINVAL;
+		return NULL;
+	}
+	mw = calloc(1, sizeof(*mw));
+	if (!mw)
+		return NULL;
+	ret = ibv_cmd_alloc_mw(pd, type, mw, &cmd, sizeof(cmd), &resp,
+			       sizeof(resp));
+	if (ret) {
+		free(mw);
+		errno = ret;
+		return NULL;
+	}
+	return mw;
+}
+
+static int pinrxe_dealloc_mw(struct ibv_mw *mw)
+{
+	int ret;
+
+	ret = ibv_cmd_dealloc_mw(mw);
+	if (ret)
+		return ret;
+	free(mw);
+	return 0;
+}
+
 static const struct verbs_context_ops pinrxe_ctx_ops = {
+	.alloc_mw = pinrxe_alloc_mw,
 	.alloc_pd = pinrxe_alloc_pd,
+	.bind_mw = pinrxe_bind_mw,
 	.create_ah = pinrxe_create_ah,
 	.create_cq = pinrxe_create_cq,
+	.create_cq_ex = pinrxe_create_cq_ex,
 	.create_qp = pinrxe_create_qp,
 	.create_qp_ex = pinrxe_create_qp_ex,
 	.create_srq = pinrxe_create_srq,
+	.dealloc_mw = pinrxe_dealloc_mw,
 	.dealloc_pd = pinrxe_dealloc_pd,
 	.dereg_mr = pinrxe_dereg_mr,
 	.destroy_ah = pinrxe_destroy_ah,

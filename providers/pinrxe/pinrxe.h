@@ -26,21 +26,33 @@ struct pinrxe_context {
  * with resize, which replaces the ring.  cons is the consumer index; the
  * copy in the ring header is only for the kernel.  ring is NULL when a
  * resize succeeded in the kernel but the new ring could not be mapped:
- * the CQ then fails every poll and can only be destroyed.
+ * the CQ then fails every poll and can only be destroyed.  An extended CQ
+ * (ibv_create_cq_ex) is polled in sessions, ibv_start_poll() to
+ * ibv_end_poll(), which hold lock; cur is the completion the session is
+ * on, still in the ring and not yet consumed.
  */
 struct pinrxe_cq {
-	struct ibv_cq		ibv_cq;
+	union {
+		struct ibv_cq		ibv_cq;
+		struct verbs_cq		vcq;
+	};
 	pthread_spinlock_t	lock;
 	struct pinrxe_ring_hdr	*ring;
 	size_t			map_size;
 	uint32_t		num_cqe;
 	uint32_t		cons;
+	const struct pinrxe_cqe	*cur;
 };
 
 /* The core responses followed by ours, as the ibv_cmd_* helpers want them. */
 struct upinrxe_create_cq_resp {
 	struct ib_uverbs_create_cq_resp	ibv_resp;
 	struct pinrxe_create_cq_resp	drv;
+};
+
+struct upinrxe_create_cq_ex_resp {
+	struct ib_uverbs_ex_create_cq_resp	ibv_resp;
+	struct pinrxe_create_cq_resp		drv;
 };
 
 struct upinrxe_resize_cq_resp {
@@ -63,6 +75,11 @@ static inline struct pinrxe_context *to_pctx(struct ibv_context *ibctx)
 static inline struct pinrxe_cq *to_pcq(struct ibv_cq *ibcq)
 {
 	return container_of(ibcq, struct pinrxe_cq, ibv_cq);
+}
+
+static inline struct pinrxe_cq *cqx_to_pcq(struct ibv_cq_ex *cqx)
+{
+	return container_of(cqx, struct pinrxe_cq, vcq.cq_ex);
 }
 
 /*
@@ -155,6 +172,8 @@ int pinrxe_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 		     struct ibv_send_wr **bad_wr);
 int pinrxe_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		     struct ibv_recv_wr **bad_wr);
+int pinrxe_bind_mw(struct ibv_qp *ibqp, struct ibv_mw *mw,
+		   struct ibv_mw_bind *mw_bind);
 struct ibv_srq *pinrxe_create_srq(struct ibv_pd *pd,
 				  struct ibv_srq_init_attr *attr);
 int pinrxe_modify_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr,

@@ -51,6 +51,10 @@ SAME_VALUE(IBV_WR_SEND_WITH_INV, IB_UVERBS_WR_SEND_WITH_INV);
 #define PINRXE_SEND_FLAGS (IBV_SEND_FENCE | IBV_SEND_SIGNALED | \
 			   IBV_SEND_SOLICITED | IBV_SEND_INLINE)
 
+/* Rights a window can grant; local write means nothing for one, allowed. */
+#define PINRXE_MW_ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
+			  IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC)
+
 /* The ibv_wr_*() operations this provider implements. */
 #define PINRXE_SEND_OPS (IBV_QP_EX_WITH_RDMA_WRITE |			\
 			 IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM |		\
@@ -410,18 +414,37 @@ static int wqe_check(struct pinrxe_qp *qp, const struct pinrxe_send_wqe *wqe,
 	return 0;
 }
 
-static void wqe_set_bind(struct pinrxe_send_wqe *wqe, struct ibv_mw *mw,
-			 uint32_t rkey, const struct ibv_mw_bind_info *info)
+/*
+ * A bind work request, of a type 2 window, or of a type 1 window when it
+ * comes from ibv_bind_mw() (type1): IBTA binds type 1 windows with that
+ * verb only.  A window bound to nothing (length 0) is how a type 1 window
+ * is unbound.  Zero-based windows, which IBTA allows for type 2 only, are
+ * not supported.  The kernel checks the rest (states, PDs, the MR's rights
+ * and range) when it executes the bind, which then completes with
+ * IBV_WC_MW_BIND_ERR if they fail.
+ */
+static int wqe_set_bind(struct pinrxe_send_wqe *wqe, struct ibv_mw *mw,
+			uint32_t rkey, const struct ibv_mw_bind_info *info,
+			bool type1)
 {
+	if (!mw || (mw->type == IBV_MW_TYPE_1) != type1 ||
+	    (!info->mr && info->length))
+		return EINVAL;
+	if (info->mw_access_flags & ~(PINRXE_MW_ACCESS | IBV_ACCESS_ZERO_BASED))
+		return EINVAL;
+	if (info->mw_access_flags & IBV_ACCESS_ZERO_BASED)
+		return type1 ? EINVAL : EOPNOTSUPP;
 	wqe->wr.bind_mw.addr = info->addr;
 	wqe->wr.bind_mw.length = info->length;
-	wqe->wr.bind_mw.mw_rkey = mw ? mw->rkey : 0;
+	wqe->wr.bind_mw.mw_rkey = mw->rkey;
 	wqe->wr.bind_mw.rkey = rkey;
 	wqe->wr.bind_mw.mr_lkey = info->mr ? info->mr->lkey : 0;
 	wqe->wr.bind_mw.access = info->mw_access_flags;
+	return 0;
 }
 
-static int post_one_send(struct pinrxe_qp *qp, struct ibv_send_wr *wr)
+static int post_one_send(struct pinrxe_qp *qp, struct ibv_send_wr *wr,
+			 bool bind_type1)
 {
 	struct pinrxe_send_wqe *wqe;
 	int ret;
@@ -461,8 +484,10 @@ static int post_one_send(struct pinrxe_qp *qp, struct ibv_send_wr *wr)
 		wqe->wr.atomic.rkey = wr->wr.atomic.rkey;
 		break;
 	case IBV_WR_BIND_MW:
-		wqe_set_bind(wqe, wr->bind_mw.mw, wr->bind_mw.rkey,
-			     &wr->bind_mw.bind_info);
+		ret = wqe_set_bind(wqe, wr->bind_mw.mw, wr->bind_mw.rkey,
+				   &wr->bind_mw.bind_info, bind_type1);
+		if (ret)
+			return ret;
 		break;
 	default:
 		break;
@@ -493,8 +518,8 @@ static int post_one_send(struct pinrxe_qp *qp, struct ibv_send_wr *wr)
  * RESET, INIT and RTR.  In SQD, SQE and ERR the WRs are taken, to be sent
  * later or flushed.
  */
-int pinrxe_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
-		     struct ibv_send_wr **bad_wr)
+static int post_send_list(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
+			  struct ibv_send_wr **bad_wr, bool bind_type1)
 {
 	struct pinrxe_qp *qp = to_pqp(ibqp);
 	uint32_t start;
@@ -508,7 +533,7 @@ int pinrxe_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	pthread_spin_lock(&qp->sq.lock);
 	start = qp->sq.prod;
 	for (; wr; wr = wr->next) {
-		ret = post_one_send(qp, wr);
+		ret = post_one_send(qp, wr, bind_type1);
 		if (ret) {
 			*bad_wr = wr;
 			break;
@@ -526,6 +551,43 @@ int pinrxe_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 			ret = db;
 	}
 	return ret;
+}
+
+int pinrxe_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
+		     struct ibv_send_wr **bad_wr)
+{
+	return post_send_list(ibqp, wr, bad_wr, false);
+}
+
+/*
+ * ibv_bind_mw() of a type 1 window (libibverbs checked the type and that
+ * window and MR share a PD): a bind work request with the next key byte.
+ * The window takes the new rkey at once; if the bind completes in error,
+ * the application puts the old one back, as verbs specify.
+ */
+int pinrxe_bind_mw(struct ibv_qp *ibqp, struct ibv_mw *mw,
+		   struct ibv_mw_bind *mw_bind)
+{
+	struct ibv_send_wr wr = {
+		.wr_id = mw_bind->wr_id,
+		.opcode = IBV_WR_BIND_MW,
+		.send_flags = mw_bind->send_flags,
+		.bind_mw = {
+			.mw = mw,
+			.rkey = ibv_inc_rkey(mw->rkey),
+			.bind_info = mw_bind->bind_info,
+		},
+	};
+	struct ibv_send_wr *bad_wr;
+	int ret;
+
+	ret = post_send_list(ibqp, &wr, &bad_wr, true);
+	if (ret) {
+		errno = ret;
+		return ret;
+	}
+	mw->rkey = wr.bind_mw.rkey;
+	return 0;
 }
 
 /* Receive work requests */
@@ -762,13 +824,19 @@ static void qpx_local_inv(struct ibv_qp_ex *qpx, uint32_t invalidate_rkey)
 		wqe->ex.invalidate_rkey = invalidate_rkey;
 }
 
+/* Type 2 windows only: type 1 windows are bound with ibv_bind_mw(). */
 static void qpx_bind_mw(struct ibv_qp_ex *qpx, struct ibv_mw *mw,
 			uint32_t rkey, const struct ibv_mw_bind_info *info)
 {
 	struct pinrxe_send_wqe *wqe = qpx_begin(qpx, IBV_WR_BIND_MW);
+	struct pinrxe_qp *qp = qpx_to_pqp(qpx);
+	int ret;
 
-	if (wqe)
-		wqe_set_bind(wqe, mw, rkey, info);
+	if (!wqe)
+		return;
+	ret = wqe_set_bind(wqe, mw, rkey, info, false);
+	if (ret && !qp->ex_err)
+		qp->ex_err = ret;
 }
 
 static void qpx_set_ud_addr(struct ibv_qp_ex *qpx, struct ibv_ah *ah,

@@ -454,6 +454,24 @@ int ibv_cmd_rereg_mr(struct verbs_mr *vmr, uint32_t flags, void *addr,
 		     size_t resp_sz);
 int ibv_cmd_dereg_mr(struct verbs_mr *vmr);
 
+/*
+ * Memory windows.  ibv_cmd_alloc_mw() fills in *mw (context, pd, rkey,
+ * handle, type) from the response.
+ */
+struct ibv_alloc_mw {
+	struct ib_uverbs_cmd_hdr hdr;
+	__aligned_u64 response;
+	__u32 pd_handle;
+	__u8 mw_type;
+	__u8 reserved[3];
+};
+
+int ibv_cmd_alloc_mw(struct ibv_pd *pd, enum ibv_mw_type type,
+		     struct ibv_mw *mw, struct ibv_alloc_mw *cmd,
+		     size_t cmd_size,
+		     struct ib_uverbs_alloc_mw_resp *resp, size_t resp_size);
+int ibv_cmd_dealloc_mw(struct ibv_mw *mw);
+
 struct ibv_create_cq {
 	struct ib_uverbs_cmd_hdr hdr;
 	__aligned_u64 response;
@@ -472,6 +490,23 @@ struct ibv_resize_cq {
 };
 
 /*
+ * A CQ as libibverbs sees it: the provider embeds this, the extended form
+ * when the CQ was made by create_cq_ex.
+ */
+struct verbs_cq {
+	union {
+		struct ibv_cq cq;
+		struct ibv_cq_ex cq_ex;
+	};
+};
+
+struct ibv_create_cq_ex {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_ex_cmd_hdr ex_hdr;
+	__u8 core_payload[sizeof(struct ib_uverbs_ex_create_cq)];
+} __attribute__((aligned(8)));
+
+/*
  * ibv_cmd_create_cq() fills in cq->context, handle and cqe, and passes
  * (uintptr_t)cq as the user handle that completion events return; cmd may
  * be NULL when there is no driver-private request.  The driver-private
@@ -482,6 +517,18 @@ int ibv_cmd_create_cq(struct ibv_context *context, int cqe,
 		      struct ibv_cq *cq, struct ibv_create_cq *cmd,
 		      size_t cmd_size, struct ib_uverbs_create_cq_resp *resp,
 		      size_t resp_size);
+/*
+ * The same for an extended CQ (ioctl, or the extended write command); the
+ * driver-private response follows struct ib_uverbs_ex_create_cq_resp.
+ * libibverbs itself fills in the rest (channel, cq_context, event
+ * counters) once the provider's create_cq_ex returns.
+ */
+int ibv_cmd_create_cq_ex(struct ibv_context *context,
+			 const struct ibv_cq_init_attr_ex *cq_attr,
+			 struct verbs_cq *cq, struct ibv_create_cq_ex *cmd,
+			 size_t cmd_size,
+			 struct ib_uverbs_ex_create_cq_resp *resp,
+			 size_t resp_size, uint32_t cmd_flags);
 /* Waits until every event reported for the CQ has been acknowledged. */
 int ibv_cmd_destroy_cq(struct ibv_cq *cq);
 int ibv_cmd_req_notify_cq(struct ibv_cq *cq, int solicited_only);
@@ -657,7 +704,10 @@ static_assert(offsetof(struct verbs_qp, comp_mask) == 0x160, "verbs_qp");
 static_assert(offsetof(struct verbs_qp, xrcd) == 0x168, "verbs_qp");
 
 VERBS_OPS_AT(advise_mr, 0x000);
+VERBS_OPS_AT(alloc_mw, 0x010);
 VERBS_OPS_AT(alloc_pd, 0x028);
+VERBS_OPS_AT(bind_mw, 0x050);
+VERBS_OPS_AT(dealloc_mw, 0x0c8);
 VERBS_OPS_AT(cq_event, 0x060);
 VERBS_OPS_AT(create_cq, 0x078);
 VERBS_OPS_AT(create_cq_ex, 0x080);
@@ -704,6 +754,7 @@ VERBS_CMD_MATCHES_KABI(ibv_get_context, ib_uverbs_get_context);
 VERBS_CMD_MATCHES_KABI(ibv_query_port, ib_uverbs_query_port);
 VERBS_CMD_MATCHES_KABI(ibv_alloc_pd, ib_uverbs_alloc_pd);
 VERBS_CMD_MATCHES_KABI(ibv_reg_mr, ib_uverbs_reg_mr);
+VERBS_CMD_MATCHES_KABI(ibv_alloc_mw, ib_uverbs_alloc_mw);
 VERBS_CMD_MATCHES_KABI(ibv_rereg_mr, ib_uverbs_rereg_mr);
 VERBS_CMD_MATCHES_KABI(ibv_create_cq, ib_uverbs_create_cq);
 VERBS_CMD_MATCHES_KABI(ibv_resize_cq, ib_uverbs_resize_cq);
@@ -730,6 +781,10 @@ static_assert(sizeof(struct ibv_create_qp_ex) == 88, "ibv_create_qp_ex");
 static_assert(sizeof(struct ibv_modify_qp) == 120, "ibv_modify_qp");
 static_assert(sizeof(struct ibv_post_wq_cmd) == 32, "ibv_post_wq_cmd");
 static_assert(sizeof(struct ibv_create_cq) == 40, "ibv_create_cq");
+static_assert(sizeof(struct ibv_create_cq_ex) ==
+	      sizeof(struct ib_uverbs_cmd_hdr) +
+	      sizeof(struct ib_uverbs_ex_cmd_hdr) +
+	      sizeof(struct ib_uverbs_ex_create_cq), "ibv_create_cq_ex");
 static_assert(sizeof(struct ibv_resize_cq) == 24, "ibv_resize_cq");
 
 #endif /* PINRXE_VERBS_DRIVER_ABI_H */

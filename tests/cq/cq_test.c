@@ -259,11 +259,20 @@ static void t_bad(void)
 			    "comp_vector num_comp_vectors + 1");
 	expect_create_fails(16, -1, EINVAL, "comp_vector -1");
 
+	/* Extended CQs with the standard fields; no completion timestamps. */
+	cq_attr.wc_flags = IBV_WC_STANDARD_FLAGS;
+	cqx = ibv_create_cq_ex(ctx, &cq_attr);
+	CHECK(cqx, "ibv_create_cq_ex: %s", strerror(errno));
+	CHECK(ibv_cq_ex_to_cq(cqx)->cqe >= 16, "cqe %d",
+	      ibv_cq_ex_to_cq(cqx)->cqe);
+	destroy_cq(ibv_cq_ex_to_cq(cqx));
+	cq_attr.wc_flags = IBV_WC_EX_WITH_COMPLETION_TIMESTAMP;
 	errno = 0;
 	cqx = ibv_create_cq_ex(ctx, &cq_attr);
 	CHECK(!cqx && errno == EOPNOTSUPP, "ibv_create_cq_ex: %p, errno %s",
 	      (void *)cqx, strerror(errno));
-	ok("ibv_create_cq_ex fails with EOPNOTSUPP");
+	ok("ibv_create_cq_ex with the standard fields; with completion "
+	   "timestamps it fails with EOPNOTSUPP");
 }
 
 static void t_resize(void)
