@@ -9,6 +9,7 @@
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <rdma/ib_mad.h>
 
 #include "pinrxe.h"
 #include "pinrxe_counters.h"
@@ -58,18 +59,22 @@ static void pinrxe_resp_complete(struct pinrxe_qp *qp,
 		.opcode = opcode,
 		.byte_len = qp->resp.msg_len,
 		.qp_num = qp->ibqp.qp_num,
-		.src_qp = qp->ibqp.qp_type == IB_QPT_UD ?
+		.src_qp = pinrxe_qp_is_ud(qp) ?
 			  pinrxe_deth_sqp(pkt) : qp->attr.dest_qp_num,
+		.pkey_index = pkt->pkey_index,
 	};
 
 	if (pkt->mask & PINRXE_IMMDT_MASK) {
 		cqe.ex.imm_data = pinrxe_immdt_imm(pkt);
 		cqe.flags |= PINRXE_CQE_WITH_IMM;
 	}
-	if (qp->ibqp.qp_type == IB_QPT_UD)
+	if (pinrxe_qp_is_ud(qp)) {
 		cqe.flags |= PINRXE_CQE_GRH;
+		if (ip_hdr(pinrxe_pkt_skb(pkt))->version == 4)
+			cqe.flags |= PINRXE_CQE_GRH_IPV4;
+	}
 	qp->resp.have_rwqe = false;
-	pinrxe_cq_post(qp->rcq, &cqe, pinrxe_bth_se(pkt));
+	pinrxe_cq_post(qp->rcq, &cqe, qp, pinrxe_bth_se(pkt));
 }
 
 /* Take a receive WQE from the SRQ or RQ; false when there is none. */
@@ -168,6 +173,12 @@ static int pinrxe_resp_send(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 	return PINRXE_RESP_DONE;
 }
 
+/* The Q_Key a datagram must carry: QP1 takes only the GSI one. */
+static u32 pinrxe_resp_qkey(struct pinrxe_qp *qp)
+{
+	return qp->ibqp.qp_type == IB_QPT_GSI ? IB_QP1_QKEY : qp->attr.qkey;
+}
+
 /* UD SEND: the 40-byte GRH goes first, then the payload. */
 static int pinrxe_resp_ud_send(struct pinrxe_qp *qp,
 			       struct pinrxe_pkt_info *pkt)
@@ -176,7 +187,7 @@ static int pinrxe_resp_ud_send(struct pinrxe_qp *qp,
 	u8 grh[40] = {};
 	u32 status;
 
-	if (pinrxe_deth_qkey(pkt) != qp->attr.qkey) {
+	if (pinrxe_deth_qkey(pkt) != pinrxe_resp_qkey(qp)) {
 		pinrxe_counter_inc(qp_pdev(qp), PINRXE_CNT_DROP_QKEY);
 		return PINRXE_RESP_DROP;
 	}
