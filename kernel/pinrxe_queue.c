@@ -55,6 +55,16 @@ static void *pinrxe_queue_slot(const struct pinrxe_queue *q, u32 index)
 	return (u8 *)q->hdr + PINRXE_RING_HDR_SIZE + off;
 }
 
+/*
+ * Out of line, so /proc/vmallocinfo names it as the owner of the kernel
+ * rings it allocates with vmalloc, apart from user rings
+ * (pinrxe_queue_init()).
+ */
+static noinline void *pinrxe_queue_alloc_kernel(size_t size)
+{
+	return kvzalloc(size, GFP_KERNEL);
+}
+
 static void pinrxe_queue_setup(struct pinrxe_queue *q, void *buf,
 			       struct pinrxe_mmap_entry *entry,
 			       enum pinrxe_queue_dir dir, u32 num_elems,
@@ -96,7 +106,7 @@ int pinrxe_queue_init(struct pinrxe_queue *q, struct ib_ucontext *uctx,
 	size = PAGE_ALIGN(PINRXE_RING_HDR_SIZE + (size_t)num_elems * elem_size);
 
 	if (!uctx) {
-		buf = kvzalloc(size, GFP_KERNEL);
+		buf = pinrxe_queue_alloc_kernel(size);
 		if (!buf)
 			return -ENOMEM;
 		pinrxe_queue_setup(q, buf, NULL, dir, num_elems, elem_size);
