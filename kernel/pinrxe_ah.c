@@ -50,6 +50,44 @@ int pinrxe_av_check(const struct rdma_ah_attr *ah, struct pinrxe_av *av)
 	return 0;
 }
 
+/*
+ * Reserve an AH number.  ib_cm creates AHs under its own spinlock with
+ * interrupts off (no RDMA_CREATE_AH_SLEEPABLE): the table lock must then
+ * restore the interrupt state rather than enable interrupts, and nothing
+ * may sleep.
+ */
+static int pinrxe_ah_reserve(struct pinrxe_dev *pdev, u32 *ah_num,
+			     bool sleepable)
+{
+	unsigned long flags;
+	int err;
+
+	if (sleepable)
+		return xa_alloc_cyclic_irq(&pdev->ah_xa, ah_num, NULL,
+					   xa_limit_32b, &pdev->ah_next,
+					   GFP_KERNEL);
+	xa_lock_irqsave(&pdev->ah_xa, flags);
+	err = __xa_alloc_cyclic(&pdev->ah_xa, ah_num, NULL, xa_limit_32b,
+				&pdev->ah_next, GFP_ATOMIC);
+	xa_unlock_irqrestore(&pdev->ah_xa, flags);
+	return err;
+}
+
+/* Publish, or (@av NULL) erase, an AH number; callable with interrupts off. */
+static void pinrxe_ah_set(struct pinrxe_dev *pdev, u32 ah_num,
+			  struct pinrxe_ah_av *av)
+{
+	unsigned long flags;
+
+	xa_lock_irqsave(&pdev->ah_xa, flags);
+	/* Over the reserved entry: needs no memory, cannot fail. */
+	if (av)
+		__xa_store(&pdev->ah_xa, ah_num, av, GFP_ATOMIC);
+	else
+		__xa_erase(&pdev->ah_xa, ah_num);
+	xa_unlock_irqrestore(&pdev->ah_xa, flags);
+}
+
 /* User AHs need their number; kernel callers pass none. */
 static int pinrxe_ah_check_udata(struct ib_udata *udata)
 {
@@ -78,8 +116,7 @@ static int pinrxe_ah_check_udata(struct ib_udata *udata)
 int pinrxe_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
 		     struct ib_udata *udata)
 {
-	gfp_t gfp = init->flags & RDMA_CREATE_AH_SLEEPABLE ? GFP_KERNEL :
-							     GFP_ATOMIC;
+	bool sleepable = init->flags & RDMA_CREATE_AH_SLEEPABLE;
 	struct pinrxe_dev *pdev = to_pdev(ibah->device);
 	struct pinrxe_create_ah_resp resp = {};
 	struct pinrxe_ah *ah = to_pah(ibah);
@@ -89,7 +126,7 @@ int pinrxe_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
 	err = pinrxe_ah_check_udata(udata);
 	if (err)
 		return err;
-	av = kzalloc(sizeof(*av), gfp);
+	av = kzalloc(sizeof(*av), sleepable ? GFP_KERNEL : GFP_ATOMIC);
 	if (!av)
 		return -ENOMEM;
 	err = pinrxe_av_check(init->ah_attr, &av->av);
@@ -103,8 +140,7 @@ int pinrxe_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
 		goto err_count;
 	}
 	/* Reserved now, published once the AH is complete. */
-	err = xa_alloc_cyclic_irq(&pdev->ah_xa, &ah->ah_num, NULL,
-				  xa_limit_32b, &pdev->ah_next, gfp);
+	err = pinrxe_ah_reserve(pdev, &ah->ah_num, sleepable);
 	if (err < 0)
 		goto err_count;
 	ah->av = av;
@@ -115,12 +151,11 @@ int pinrxe_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
 		if (err)
 			goto err_num;
 	}
-	/* Over the reserved entry: needs no memory, cannot fail. */
-	xa_store_irq(&pdev->ah_xa, ah->ah_num, av, gfp);
+	pinrxe_ah_set(pdev, ah->ah_num, av);
 	return 0;
 
 err_num:
-	xa_erase_irq(&pdev->ah_xa, ah->ah_num);
+	pinrxe_ah_set(pdev, ah->ah_num, NULL);
 err_count:
 	atomic_dec(&pdev->num_ah);
 err_free:
@@ -132,7 +167,7 @@ err_free:
  * pinrxe_destroy_ah() - destroy an address handle
  * @ibah: the AH
  * @flags: RDMA_DESTROY_AH_SLEEPABLE, or not for a kernel caller in atomic
- *	context; never sleeps either way
+ *	context, maybe with interrupts off; never sleeps either way
  *
  * A requester building a packet from the AH keeps its address until it
  * is done; sends posted with the AH and not yet taken fail when they are
@@ -146,7 +181,7 @@ int pinrxe_destroy_ah(struct ib_ah *ibah, u32 flags)
 	struct pinrxe_dev *pdev = to_pdev(ibah->device);
 	struct pinrxe_ah *ah = to_pah(ibah);
 
-	xa_erase_irq(&pdev->ah_xa, ah->ah_num);
+	pinrxe_ah_set(pdev, ah->ah_num, NULL);
 	pinrxe_ah_put(ah->av);
 	atomic_dec(&pdev->num_ah);
 	return 0;
