@@ -6,7 +6,9 @@
  * receiving from a kernel SRQ), connects them with modify_qp, and checks:
  *
  * - SEND both ways, inline and from the PD's DMA lkey, into B's SRQ and
- *   A's receive queue, with the completion fields a kernel consumer reads;
+ *   A's receive queue, with the completion fields a kernel consumer reads,
+ *   and CQ notification: one event per arming, and
+ *   IB_CQ_REPORT_MISSED_EVENTS saying whether completions are waiting;
  * - IB_WR_REG_MR of a fast-registration MR over separately kmalloc'd
  *   pages, RDMA WRITE and READ through its rkey across page boundaries,
  *   the data checked byte for byte, bytes outside untouched;
@@ -53,6 +55,7 @@ struct kv_side {
 	u8 *buf;		/* 4 pages: send, receive, read target */
 	u64 dma;
 	bool mapped;
+	atomic_t events;	/* completion events of @cq */
 };
 
 static DEFINE_MUTEX(kv_mutex);
@@ -150,6 +153,13 @@ static int kv_find_gid(struct kv_side *s)
 	return -ENOENT;
 }
 
+static void kv_comp_handler(struct ib_cq *cq, void *ctx)
+{
+	struct kv_side *s = ctx;
+
+	atomic_inc(&s->events);
+}
+
 /* Device, GID, PD, a CQ polled directly, and the DMA-mapped buffer. */
 static int kv_open(struct kv_side *s, const char *name)
 {
@@ -165,7 +175,7 @@ static int kv_open(struct kv_side *s, const char *name)
 	s->pd = ib_alloc_pd(s->dev, 0);
 	if (IS_ERR(s->pd))
 		return PTR_ERR(s->pd);
-	s->cq = ib_create_cq(s->dev, NULL, NULL, NULL, &cq_attr);
+	s->cq = ib_create_cq(s->dev, kv_comp_handler, NULL, s, &cq_attr);
 	if (IS_ERR(s->cq))
 		return PTR_ERR(s->cq);
 	s->buf = kzalloc(KV_PAGES * PAGE_SIZE, GFP_KERNEL);
@@ -424,12 +434,29 @@ static void kv_fr_cleanup(struct kv_side *b, struct kv_frmr *fr)
 		kfree(fr->page[i]);
 }
 
+/* Arm @s's CQ until it says completions are waiting, as ib_core's pollers do. */
+static bool kv_wait_missed(struct kv_side *s)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(KV_WAIT_MS);
+
+	while (time_before(jiffies, end)) {
+		if (ib_req_notify_cq(s->cq, IB_CQ_NEXT_COMP |
+				     IB_CQ_REPORT_MISSED_EVENTS) > 0)
+			return true;
+		usleep_range(500, 1000);
+	}
+	return false;
+}
+
 /* SENDs both ways, into B's SRQ and A's receive queue. */
 static void kv_test_send(struct kv_side *a, struct kv_side *b)
 {
 	struct ib_wc wc;
 	u32 i;
 
+	kv_check(ib_req_notify_cq(b->cq, IB_CQ_NEXT_COMP |
+				  IB_CQ_REPORT_MISSED_EVENTS) == 0,
+		 "arming B's empty CQ reports no missed completion");
 	for (i = 0; i < KV_MSG; i++)
 		a->buf[i] = kv_pattern(i, 1);
 	kv_post_recv(b, 100, 0, KV_MSG);
@@ -449,12 +476,19 @@ static void kv_test_send(struct kv_side *a, struct kv_side *b)
 			 wc.byte_len == KV_INLINE &&
 			 !memcmp(b->buf + KV_MSG, a->buf, KV_INLINE),
 			 "B's SRQ receive has the inline message");
+	kv_check(atomic_read(&b->events) == 1,
+		 "B's CQ handler ran once for the two receives after one arming");
 
 	for (i = 0; i < KV_MSG; i++)
 		b->buf[i] = kv_pattern(i, 2);
 	kv_post_recv(a, 102, 2 * KV_MSG, KV_MSG);
+	kv_check(ib_req_notify_cq(a->cq, IB_CQ_NEXT_COMP |
+				  IB_CQ_REPORT_MISSED_EVENTS) == 0,
+		 "arming A's CQ, polled empty, reports no missed completion");
 	kv_post_send(b, 3, 0, KV_MSG, b->pd->local_dma_lkey, 0);
 	kv_expect(b, 3, IB_WC_SUCCESS, IB_WC_SEND, "SEND B to A completes");
+	kv_check(kv_wait_missed(a) && atomic_read(&a->events) == 1,
+		 "A's CQ had its event, then arming it reports the waiting receive");
 	if (kv_wait(a, 102, &wc))
 		kv_check(wc.status == IB_WC_SUCCESS && wc.qp == a->qp &&
 			 wc.byte_len == KV_MSG &&
