@@ -52,6 +52,11 @@
 #define PINRXE_MAX_SRQ		0x1000
 #define PINRXE_MAX_SRQ_WR	0x4000	/* a power of two, as above */
 #define PINRXE_MAX_AH		0x8000
+#define PINRXE_GSI_QPN		1
+/* Pages one fast-registration MR can map, as rdma_rxe. */
+#define PINRXE_MAX_FR_PAGES	512
+/* As rdma_rxe: ib_cm derives its timeouts from it. */
+#define PINRXE_LOCAL_CA_ACK_DELAY	15
 
 /**
  * struct pinrxe_dev - one pinrxe device, bound to one Ethernet netdev
@@ -121,9 +126,11 @@ struct pinrxe_pd {
 };
 
 /**
- * enum pinrxe_queue_dir - which side of a shared ring the kernel is
- * @PINRXE_QUEUE_TO_USER: the kernel produces, userspace consumes (CQ)
- * @PINRXE_QUEUE_FROM_USER: userspace produces, the kernel consumes (SQ, RQ)
+ * enum pinrxe_queue_dir - which side of a ring the data path is
+ * @PINRXE_QUEUE_TO_USER: the data path produces, the consumer (userspace,
+ *	or the kernel consumer's poll_cq) consumes (CQ)
+ * @PINRXE_QUEUE_FROM_USER: the consumer (userspace, or a kernel consumer's
+ *	post verbs) produces, the data path consumes (SQ, RQ, SRQ)
  */
 enum pinrxe_queue_dir {
 	PINRXE_QUEUE_TO_USER,
@@ -131,22 +138,29 @@ enum pinrxe_queue_dir {
 };
 
 /**
- * struct pinrxe_queue - a ring shared with userspace by mmap
- * @hdr: the ring buffer (vmalloc_user()), starting with its header
- * @entry: the mmap entry that owns the buffer; ib_core frees both through
- *	.mmap_free once the queue and any mmap() in progress let go
- * @dir: whether the kernel produces or consumes
+ * struct pinrxe_queue - a ring shared with userspace by mmap, or the same
+ *	ring in kernel memory for a kernel consumer
+ * @hdr: the ring buffer (vmalloc_user(), or kvzalloc() for a kernel
+ *	ring), starting with its header
+ * @entry: the mmap entry that owns a user ring's buffer; ib_core frees
+ *	both through .mmap_free once the queue and any mmap() in progress let
+ *	go.  NULL for a kernel ring
+ * @kernel: a kernel ring: the consumer's side is played by the kernel
+ *	consumer's verbs (pinrxe_queue_peer_slot()), never by userspace
+ * @dir: whether the data path produces or consumes
  * @num_elems: element count, a power of two
  * @elem_shift: log2 of the element size
- * @index: the kernel's own index: the producer index for
+ * @index: the data path's own index: the producer index for
  *	%PINRXE_QUEUE_TO_USER, the consumer index for %PINRXE_QUEUE_FROM_USER;
  *	authoritative, as the copy in @hdr is writable by userspace
  *
- * Callers serialise all calls on one queue.
+ * Callers serialise the data path's calls on one queue, and the
+ * consumer's side (pinrxe_queue_peer_slot()) separately.
  */
 struct pinrxe_queue {
 	struct pinrxe_ring_hdr *hdr;
 	struct pinrxe_mmap_entry *entry;
+	bool kernel;
 	enum pinrxe_queue_dir dir;
 	u32 num_elems;
 	u32 elem_shift;
@@ -166,10 +180,12 @@ struct pinrxe_mmap_entry {
 /**
  * struct pinrxe_cq - a completion queue
  * @ibcq: the core CQ
- * @lock: serialises posting, arming and resizing; taken with interrupts
- *	off, as completions may be posted from softirq context
+ * @lock: serialises posting, arming, resizing and (kernel CQs) polling;
+ *	taken with interrupts off, as completions may be posted from softirq
+ *	context
  * @resize_mutex: serialises resizes, which ib_core lets run in parallel
- * @queue: the CQE ring, kernel to user
+ * @queue: the completion ring, kernel to user: struct pinrxe_cqe for a
+ *	user CQ, struct ib_wc for a kernel CQ (queue.kernel)
  * @notify: armed notification, IB_CQ_SOLICITED and/or IB_CQ_NEXT_COMP
  * @overflowed: a completion found the ring full; the CQ is in the error
  *	state and takes no more completions
@@ -221,44 +237,84 @@ struct pinrxe_pins {
 /**
  * enum pinrxe_mr_state - whether lookups may hand an MR out
  * @PINRXE_MR_VALID: usable
- * @PINRXE_MR_BUSY: its translation is being replaced (rereg)
+ * @PINRXE_MR_BUSY: its translation is being replaced (rereg, fast
+ *	registration)
  * @PINRXE_MR_INVALID: being deregistered
+ * @PINRXE_MR_FREE: a fast-registration MR holding no registration: before
+ *	its first IB_WR_REG_MR and after an invalidation; the IBA's Free state
+ *
+ * Only VALID MRs are handed out, for local and remote accesses alike,
+ * also through memory windows.
  */
 enum pinrxe_mr_state {
 	PINRXE_MR_VALID,
 	PINRXE_MR_BUSY,
 	PINRXE_MR_INVALID,
+	PINRXE_MR_FREE,
+};
+
+/**
+ * struct pinrxe_fr_pages - the page list of a fast-registration MR
+ * @addr: each page's DMA address, which for this device (ib_uses_virt_dma())
+ *	is its kernel virtual address
+ * @npages: entries of @addr in use
+ * @page_shift: log2 of the page size
+ * @offset: offset of the first byte registered within the first page
+ */
+struct pinrxe_fr_pages {
+	u64 *addr;
+	u32 npages;
+	u32 page_shift;
+	u32 offset;
 };
 
 /**
  * struct pinrxe_mr - a memory region
  * @ibmr: the core MR
  * @ref: one reference for the registration plus one per data-path user;
- *	rereg and dereg wait for the users to drain
+ *	rereg, invalidation and dereg wait for the users to drain
  * @state: enum pinrxe_mr_state, read locklessly by lookups
  * @rcu: frees the MR after lookups that raced with dereg are done
+ * @type: IB_MR_TYPE_USER (pinned user pages), IB_MR_TYPE_DMA (all of
+ *	kernel memory) or IB_MR_TYPE_MEM_REG (fast registration); our own
+ *	copy, as ib_core sets ibmr.type only once the driver has returned
  * @index: key index in the device's @mr_xa
+ * @lkey: the lkey lookups match; the device's own, as a kernel consumer
+ *	rewrites ibmr.lkey and ibmr.rkey (ib_update_fast_reg_key()) before
+ *	the registration that makes the new key valid
+ * @rkey: likewise the rkey; 0 when remote access is not allowed
  * @iova: the I/O virtual address the MR starts at
  * @length: length in bytes
- * @offset: offset of @iova within the first pinned page
+ * @offset: offset of @iova within the first page
  * @access: IB_ACCESS_* flags
  * @num_mw: memory windows bound to the MR; while there are any, the MR
- *	can be neither deregistered nor reregistered.  Under the lock of
- *	the device's @mr_xa
- * @pins: the pinned user pages
+ *	can be neither deregistered, reregistered nor invalidated.  Under the
+ *	lock of the device's @mr_xa
+ * @pins: the pinned user pages (IB_MR_TYPE_USER)
+ * @fr: the registered pages (IB_MR_TYPE_MEM_REG)
+ * @fr_map: the pages map_mr_sg staged for the next registration, which
+ *	copies them to @fr, as a NIC reads a page list when it executes the
+ *	registration
+ * @max_pages: entries of @fr and @fr_map
  */
 struct pinrxe_mr {
 	struct ib_mr ibmr;
 	refcount_t ref;
 	int state;
 	struct rcu_head rcu;
+	u8 type;
 	u32 index;
+	u32 lkey;
+	u32 rkey;
 	u64 iova;
 	u64 length;
 	unsigned int offset;
 	int access;
 	unsigned int num_mw;
 	struct pinrxe_pins pins;
+	struct pinrxe_fr_pages fr;
+	struct pinrxe_fr_pages fr_map;
+	u32 max_pages;
 };
 
 /* The tag of memory window entries in the device's @mr_xa. */
@@ -375,11 +431,16 @@ static inline bool pinrxe_wqe_is_atomic(const struct pinrxe_send_wqe *wqe)
 	       wqe->opcode == IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD;
 }
 
-/* Local operations: executed by the requester, nothing goes on the wire. */
+/*
+ * Local operations (bind, invalidate, fast registration): executed by the
+ * requester in order with the rest of the send queue, nothing goes on the
+ * wire.
+ */
 static inline bool pinrxe_wqe_is_local(const struct pinrxe_send_wqe *wqe)
 {
 	return wqe->opcode == IB_UVERBS_WR_BIND_MW ||
-	       wqe->opcode == IB_UVERBS_WR_LOCAL_INV;
+	       wqe->opcode == IB_UVERBS_WR_LOCAL_INV ||
+	       wqe->opcode == IB_WR_REG_MR;
 }
 
 /* Reads and atomics: bounded in number by max_rd_atomic. */
@@ -401,6 +462,8 @@ static inline bool pinrxe_wqe_is_rd_atomic(const struct pinrxe_send_wqe *wqe)
  * @max_sge: SGEs a WQE may carry
  * @max_inline: inline bytes a WQE may carry
  * @draining: the QP entered SQD and WQEs taken before are still in progress
+ * @post_lock: kernel QPs: serialises post_send, which kernel consumers
+ *	may call from several contexts at once, also with interrupts off
  *
  * Taking a WQE frees its ring slot at once, so the application can have
  * up to twice @num_wqe WQEs outstanding: @num_wqe in the ring and as many
@@ -416,6 +479,7 @@ struct pinrxe_sq {
 	u32 max_sge;
 	u32 max_inline;
 	bool draining;
+	spinlock_t post_lock;	/* see above */
 };
 
 /**
@@ -440,19 +504,23 @@ struct pinrxe_rwqe {
  *	makes before validation; used from the QP's task only
  * @num_wqe: ring size, reported as max_recv_wr
  * @max_sge: SGEs a WQE may carry
+ * @post_lock: kernel QPs: serialises post_recv, as @post_lock of
+ *	struct pinrxe_sq
  */
 struct pinrxe_rq {
 	struct pinrxe_queue queue;
 	void *elem;
 	u32 num_wqe;
 	u32 max_sge;
+	spinlock_t post_lock;	/* see above */
 };
 
 /**
  * struct pinrxe_srq - a shared receive queue
  * @ibsrq: the core SRQ
  * @lock: serialises taking WQEs (by the tasks of every QP using the SRQ)
- *	with arming the limit; taken with interrupts off
+ *	with arming the limit and, for a kernel SRQ, with posting; taken with
+ *	interrupts off
  * @queue: the ring the application posts to
  * @elem: a buffer of one ring element, used under @lock
  * @num_wqe: ring size, reported as max_wr
@@ -648,26 +716,50 @@ struct pinrxe_qp {
 };
 
 /**
+ * struct pinrxe_ah_av - what a requester needs of an address handle
+ * @ref: references: one for the device's AH table, one per
+ *	pinrxe_ah_get(); the last one frees it
+ * @pd: the AH's PD, which a UD QP sending with it must share; compared,
+ *	never dereferenced
+ * @av: the address, resolved when the AH was created
+ *
+ * Kept apart from struct pinrxe_ah so that destroying an AH never waits
+ * for a requester: kernel consumers (ib_cm) destroy AHs with interrupts
+ * off, and ib_core frees the AH itself as soon as destroy returns.
+ */
+struct pinrxe_ah_av {
+	refcount_t ref;
+	struct ib_pd *pd;
+	struct pinrxe_av av;
+};
+
+/**
  * struct pinrxe_ah - an address handle
  * @ibah: the core AH
  * @ah_num: its number in the device's @ah_xa, which UD send WQEs carry
- * @ref: references: one for the table, one per pinrxe_ah_get()
- * @released: completed when @ref drops to zero
- * @av: the address, resolved when the AH was created
- *
- * UD requesters must check that the AH's PD (@ibah.pd) is the QP's.
+ * @av: its address, also in the device's @ah_xa
  */
 struct pinrxe_ah {
 	struct ib_ah ibah;
 	u32 ah_num;
-	refcount_t ref;
-	struct completion released;
-	struct pinrxe_av av;
+	struct pinrxe_ah_av *av;
 };
 
 static inline struct pinrxe_dev *to_pdev(struct ib_device *ibdev)
 {
 	return container_of(ibdev, struct pinrxe_dev, ib_dev);
+}
+
+/* QP1 takes UD packets and behaves as a UD QP with fixed Q_Key rules. */
+static inline bool pinrxe_qp_is_ud(const struct pinrxe_qp *qp)
+{
+	return qp->ibqp.qp_type == IB_QPT_UD || qp->ibqp.qp_type == IB_QPT_GSI;
+}
+
+/* A kernel consumer's QP: its rings are kernel memory (queue.kernel). */
+static inline bool pinrxe_qp_is_kernel(const struct pinrxe_qp *qp)
+{
+	return qp->sq.queue.kernel;
 }
 
 /* pinrxe_main.c */
@@ -712,6 +804,24 @@ int pinrxe_copy_sgl(struct pinrxe_dev *pdev, struct ib_pd *pd,
 		    const struct pinrxe_sge *sge, u32 num_sge, u32 *cur_sge,
 		    u32 *sge_offset, void *buf, u32 len,
 		    enum pinrxe_copy_dir dir);
+int pinrxe_mr_publish(struct pinrxe_dev *pdev, struct pinrxe_mr *mr,
+		      gfp_t gfp);
+void pinrxe_mr_set_keys(struct pinrxe_mr *mr, u32 variant);
+struct pinrxe_mr *pinrxe_mr_load(struct pinrxe_dev *pdev, u32 key);
+void pinrxe_mr_wait_users(struct pinrxe_mr *mr, unsigned int held);
+int pinrxe_mr_invalidate(struct pinrxe_mr *mr, struct ib_pd *pd, u32 key);
+
+/* pinrxe_kmr.c */
+struct ib_mr *pinrxe_get_dma_mr(struct ib_pd *ibpd, int access);
+struct ib_mr *pinrxe_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type type,
+			      u32 max_num_sg);
+int pinrxe_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sg,
+		     int sg_nents, unsigned int *sg_offset);
+int pinrxe_fast_reg(struct pinrxe_dev *pdev, struct ib_pd *pd,
+		    const struct pinrxe_send_wqe *wqe);
+void pinrxe_kmr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
+		     enum pinrxe_copy_dir dir);
+u64 *pinrxe_kmr_atomic_va(struct pinrxe_mr *mr, u64 iova);
 
 static inline struct pinrxe_mw *to_pmw(struct ib_mw *ibmw)
 {
@@ -724,8 +834,8 @@ int pinrxe_dealloc_mw(struct ib_mw *ibmw);
 int pinrxe_mr_stop_binds(struct pinrxe_mr *mr, int state);
 struct pinrxe_mr *pinrxe_rkey_get(struct pinrxe_qp *qp, u32 rkey, int access,
 				  u64 iova, u64 length, int *err);
-int pinrxe_invalidate_rkey(struct pinrxe_qp *qp, u32 rkey, bool remote);
-u32 pinrxe_local_op(struct pinrxe_qp *qp, const struct pinrxe_send_wqe *wqe);
+int pinrxe_mw_bind(struct pinrxe_qp *qp, const struct pinrxe_send_wqe *wqe);
+int pinrxe_invalidate_rkey(struct pinrxe_qp *qp, u32 key, bool remote);
 
 static inline struct pinrxe_cq *to_pcq(struct ib_cq *ibcq)
 {
@@ -742,6 +852,8 @@ int pinrxe_queue_count(const struct pinrxe_queue *q);
 void *pinrxe_queue_produce_slot(struct pinrxe_queue *q);
 void pinrxe_queue_produce(struct pinrxe_queue *q);
 int pinrxe_queue_consume(struct pinrxe_queue *q, void *elem);
+void *pinrxe_queue_peer_slot(struct pinrxe_queue *q);
+void pinrxe_queue_peer_advance(struct pinrxe_queue *q);
 int pinrxe_queue_resize(struct pinrxe_queue *q, struct ib_ucontext *uctx,
 			u32 num_elems, u32 max_pending, spinlock_t *lock);
 int pinrxe_mmap(struct ib_ucontext *uctx, struct vm_area_struct *vma);
@@ -753,8 +865,9 @@ int pinrxe_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 int pinrxe_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata);
 int pinrxe_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata);
 int pinrxe_req_notify_cq(struct ib_cq *ibcq, enum ib_cq_notify_flags flags);
+int pinrxe_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc);
 int pinrxe_cq_post(struct pinrxe_cq *cq, const struct pinrxe_cqe *cqe,
-		   bool solicited);
+		   struct pinrxe_qp *qp, bool solicited);
 
 static inline struct pinrxe_qp *to_pqp(struct ib_qp *ibqp)
 {
@@ -797,6 +910,14 @@ int pinrxe_rq_take(struct pinrxe_qp *qp, struct pinrxe_rwqe *rwqe);
 int pinrxe_rwqe_copy(const struct pinrxe_recv_wqe *wqe, u32 max_sge,
 		     struct pinrxe_rwqe *rwqe);
 
+/* pinrxe_kpost.c: the post verbs of kernel consumers */
+int pinrxe_kpost_send(struct pinrxe_qp *qp, const struct ib_send_wr *wr,
+		      const struct ib_send_wr **bad_wr);
+int pinrxe_kpost_recv(struct pinrxe_qp *qp, const struct ib_recv_wr *wr,
+		      const struct ib_recv_wr **bad_wr);
+int pinrxe_post_srq_recv(struct ib_srq *ibsrq, const struct ib_recv_wr *wr,
+			 const struct ib_recv_wr **bad_wr);
+
 /* pinrxe_srq.c */
 int pinrxe_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
 		      struct ib_udata *udata);
@@ -811,8 +932,8 @@ int pinrxe_av_check(const struct rdma_ah_attr *ah, struct pinrxe_av *av);
 int pinrxe_create_ah(struct ib_ah *ibah, struct rdma_ah_init_attr *init,
 		     struct ib_udata *udata);
 int pinrxe_destroy_ah(struct ib_ah *ibah, u32 flags);
-struct pinrxe_ah *pinrxe_ah_get(struct pinrxe_dev *pdev, u32 ah_num);
-void pinrxe_ah_put(struct pinrxe_ah *ah);
+struct pinrxe_ah_av *pinrxe_ah_get(struct pinrxe_dev *pdev, u32 ah_num);
+void pinrxe_ah_put(struct pinrxe_ah_av *av);
 
 /* pinrxe_task.c */
 void pinrxe_task_init(struct pinrxe_qp *qp);

@@ -71,6 +71,12 @@ enum pinrxe_cqe_flags {
 	PINRXE_CQE_GRH		= 1 << 0,	/* a GRH precedes the payload */
 	PINRXE_CQE_WITH_IMM	= 1 << 1,	/* ex.imm_data is valid */
 	PINRXE_CQE_WITH_INV	= 1 << 2,	/* ex.invalidate_rkey is valid */
+	/*
+	 * With PINRXE_CQE_GRH: the 40-byte GRH area holds an IPv4 header in
+	 * its last 20 bytes (RoCEv2 over IPv4), else an IPv6 header.  A
+	 * provider may ignore it: the header itself says the same.
+	 */
+	PINRXE_CQE_GRH_IPV4	= 1 << 3,
 };
 
 struct pinrxe_cqe {
@@ -171,7 +177,7 @@ struct pinrxe_send_wqe {
 			__u32 ah_num;
 			__u32 remote_qpn;
 			__u32 remote_qkey;
-			__u32 reserved;
+			__u32 pkey_index;	/* GSI QPs only; else 0 */
 		} ud;
 		struct {
 			__aligned_u64 addr;
@@ -181,6 +187,18 @@ struct pinrxe_send_wqe {
 			__u32 mr_lkey;		/* the MR it is bound to */
 			__u32 access;		/* IB_ACCESS_* */
 		} bind_mw;
+		/*
+		 * IB_WR_REG_MR, which only kernel consumers post (to kernel
+		 * QPs, whose rings userspace never sees): register the
+		 * fast-registration MR named by key's index with the pages
+		 * its map_mr_sg staged.
+		 */
+		struct {
+			__aligned_u64 iova;
+			__aligned_u64 length;
+			__u32 key;		/* the MR's new lkey and rkey */
+			__u32 access;		/* IB_ACCESS_* */
+		} reg;
 	} wr;
 	struct pinrxe_sge sge[];	/* or inline data */
 };

@@ -26,6 +26,7 @@ static const struct rdma_stat_desc pinrxe_stat_descs[] = {
 	[PINRXE_CNT_DROP_ICRC].name = "rcv_drop_bad_icrc",
 	[PINRXE_CNT_DROP_DST_ADDR].name = "rcv_drop_dst_addr",
 	[PINRXE_CNT_DROP_NOMEM].name = "rcv_drop_nomem",
+	[PINRXE_CNT_DROP_PKEY].name = "rcv_drop_pkey",
 	[PINRXE_CNT_DROP_NO_QP].name = "rcv_drop_no_qp",
 	[PINRXE_CNT_DROP_QP_TYPE].name = "rcv_drop_qp_type",
 	[PINRXE_CNT_DROP_QP_BUSY].name = "rcv_drop_qp_busy",

@@ -31,6 +31,8 @@
  * @PINRXE_CNT_DROP_DST_ADDR: destination IP address is not one of the
  *	device's GIDs (the IP stack accepts any local address on any netdev)
  * @PINRXE_CNT_DROP_NOMEM: no memory to linearize the packet
+ * @PINRXE_CNT_DROP_PKEY: valid packet whose P_Key does not match the
+ *	device's (the port's P_Key violation counter)
  * @PINRXE_CNT_DROP_NO_QP: valid packet for a QP that does not exist
  * @PINRXE_CNT_DROP_QP_TYPE: packet of another transport than its QP's
  * @PINRXE_CNT_DROP_QP_BUSY: the QP had too many packets queued already
@@ -62,6 +64,7 @@ enum pinrxe_counter {
 	PINRXE_CNT_DROP_ICRC,
 	PINRXE_CNT_DROP_DST_ADDR,
 	PINRXE_CNT_DROP_NOMEM,
+	PINRXE_CNT_DROP_PKEY,
 	PINRXE_CNT_DROP_NO_QP,
 	PINRXE_CNT_DROP_QP_TYPE,
 	PINRXE_CNT_DROP_QP_BUSY,

@@ -5,9 +5,10 @@
  * system call; the kernel only fills it (pinrxe_cq_post(), for the data
  * path), arms notification, and replaces the ring on resize.
  *
- * Only user CQs exist: ib_core offers a device to kernel clients only when
- * it implements the kernel verbs (QPs, MRs...), and even then a kernel CQ
- * would need a kernel poll path, so kernel callers get -EOPNOTSUPP.
+ * A kernel consumer's CQ (ib_mad's, ULPs') is the same ring in kernel
+ * memory, holding struct ib_wc: pinrxe_cq_post() converts each completion
+ * when it posts it, which is when the QP it belongs to is known for sure,
+ * and poll_cq only copies.
  */
 #include <linux/log2.h>
 #include <rdma/ib_verbs.h>
@@ -48,17 +49,25 @@ static int pinrxe_cq_check_udata(struct ib_udata *udata, size_t resp_len)
 	return 0;
 }
 
+/* A kernel CQ's ring element: a struct ib_wc, rounded up to a power of two. */
+static u32 pinrxe_cq_elem_size(struct ib_ucontext *uctx)
+{
+	return uctx ? sizeof(struct pinrxe_cqe) :
+		      roundup_pow_of_two(sizeof(struct ib_wc));
+}
+
 /**
  * pinrxe_create_cq() - create a completion queue
  * @ibcq: the CQ, allocated by ib_core
  * @attr: requested depth, completion vector and flags
- * @attrs: the uverbs call; NULL for kernel callers
+ * @attrs: the uverbs call; NULL for kernel callers, whose CQ is polled
+ *	with poll_cq
  *
  * Return: 0; -EINVAL for a depth of 0 or above max_cqe, a completion
  * vector out of range or a response buffer too small for the ring info;
- * -EOPNOTSUPP for kernel callers, any creation flag (completion
- * timestamps, ignoring overrun) and unknown request data; -ENOMEM past
- * max_cq or when memory runs out.
+ * -EOPNOTSUPP for any creation flag (completion timestamps, ignoring
+ * overrun) and unknown request data; -ENOMEM past max_cq or when memory
+ * runs out.
  */
 int pinrxe_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 		     struct uverbs_attr_bundle *attrs)
@@ -66,14 +75,11 @@ int pinrxe_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 	struct pinrxe_dev *pdev = to_pdev(ibcq->device);
 	struct pinrxe_create_cq_resp resp = {};
 	struct pinrxe_cq *cq = to_pcq(ibcq);
-	struct pinrxe_ucontext *uctx;
-	struct ib_udata *udata;
+	struct ib_ucontext *uctx = NULL;
+	struct ib_udata *udata = NULL;
 	u32 num_cqe;
 	int err;
 
-	if (!attrs)
-		return -EOPNOTSUPP;
-	udata = &attrs->driver_udata;
 	if (attr->flags)
 		return -EOPNOTSUPP;
 	if (attr->comp_vector >= ibcq->device->num_comp_vectors)
@@ -81,9 +87,15 @@ int pinrxe_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 	err = pinrxe_cq_depth(pdev, attr->cqe, &num_cqe);
 	if (err)
 		return err;
-	err = pinrxe_cq_check_udata(udata, sizeof(resp));
-	if (err)
-		return err;
+	if (attrs) {
+		udata = &attrs->driver_udata;
+		err = pinrxe_cq_check_udata(udata, sizeof(resp));
+		if (err)
+			return err;
+		uctx = &rdma_udata_to_drv_context(udata,
+						  struct pinrxe_ucontext,
+						  ibuc)->ibuc;
+	}
 
 	if (atomic_inc_return(&pdev->num_cq) > pdev->attr.max_cq) {
 		err = -ENOMEM;
@@ -92,17 +104,18 @@ int pinrxe_create_cq(struct ib_cq *ibcq, const struct ib_cq_init_attr *attr,
 
 	spin_lock_init(&cq->lock);
 	mutex_init(&cq->resize_mutex);
-	uctx = rdma_udata_to_drv_context(udata, struct pinrxe_ucontext, ibuc);
-	err = pinrxe_queue_init(&cq->queue, &uctx->ibuc, PINRXE_QUEUE_TO_USER,
-				num_cqe, sizeof(struct pinrxe_cqe));
+	err = pinrxe_queue_init(&cq->queue, uctx, PINRXE_QUEUE_TO_USER,
+				num_cqe, pinrxe_cq_elem_size(uctx));
 	if (err)
 		goto err_mutex;
 
-	pinrxe_queue_mmap_info(&cq->queue, &resp.mi);
-	resp.num_cqe = num_cqe;
-	err = ib_copy_to_udata(udata, &resp, sizeof(resp));
-	if (err)
-		goto err_queue;
+	if (udata) {
+		pinrxe_queue_mmap_info(&cq->queue, &resp.mi);
+		resp.num_cqe = num_cqe;
+		err = ib_copy_to_udata(udata, &resp, sizeof(resp));
+		if (err)
+			goto err_queue;
+	}
 	ibcq->cqe = num_cqe;
 	return 0;
 
@@ -145,47 +158,53 @@ int pinrxe_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
  * Completions not yet polled move to the new ring.  Completions posted
  * meanwhile wait for the switch on the CQ lock, so none is lost.  The
  * application must not poll while this runs (the provider holds its CQ
- * lock) and must map the new ring afterwards: the old one is dead.
+ * lock) and must map the new ring afterwards: the old one is dead.  A
+ * kernel CQ's poll_cq takes the same lock as the switch.
  *
  * Return: 0; -EINVAL for a depth of 0 or above max_cqe, for a depth below
  * the number of completions pending (the requested depth, even when the
- * rounded-up ring would hold them), for a corrupt ring, or a response
- * buffer too small; -EOPNOTSUPP for kernel callers or unknown request
- * data; -ENOMEM; -EFAULT when the response cannot be written (the new
- * ring is in place then).
+ * rounded-up ring would hold them), for a corrupt ring, a response buffer
+ * too small, or a kernel caller resizing a user CQ or the reverse;
+ * -EOPNOTSUPP for unknown request data; -ENOMEM; -EFAULT when the
+ * response cannot be written (the new ring is in place then).
  */
 int pinrxe_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata)
 {
 	struct pinrxe_resize_cq_resp resp = {};
 	struct pinrxe_cq *cq = to_pcq(ibcq);
-	struct pinrxe_ucontext *uctx;
+	struct ib_ucontext *uctx = NULL;
 	u32 num_cqe;
 	int err;
 
-	if (!udata)
-		return -EOPNOTSUPP;
+	if (!udata != cq->queue.kernel)
+		return -EINVAL;
 	/* A negative depth turns into a huge one and fails the range check. */
 	err = pinrxe_cq_depth(to_pdev(ibcq->device), cqe, &num_cqe);
 	if (err)
 		return err;
-	err = pinrxe_cq_check_udata(udata, sizeof(resp));
-	if (err)
-		return err;
+	if (udata) {
+		err = pinrxe_cq_check_udata(udata, sizeof(resp));
+		if (err)
+			return err;
+		uctx = &rdma_udata_to_drv_context(udata,
+						  struct pinrxe_ucontext,
+						  ibuc)->ibuc;
+	}
 
-	uctx = rdma_udata_to_drv_context(udata, struct pinrxe_ucontext, ibuc);
 	/*
 	 * ib_core lets resizes of one CQ run in parallel; one at a time keeps
 	 * the ring and depth returned to each caller the ones it installed.
 	 */
 	mutex_lock(&cq->resize_mutex);
 	/* Fewer completions pending than asked for, not merely than fit. */
-	err = pinrxe_queue_resize(&cq->queue, &uctx->ibuc, num_cqe, cqe,
-				  &cq->lock);
+	err = pinrxe_queue_resize(&cq->queue, uctx, num_cqe, cqe, &cq->lock);
 	if (!err) {
 		ibcq->cqe = num_cqe;
-		pinrxe_queue_mmap_info(&cq->queue, &resp.mi);
-		resp.num_cqe = num_cqe;
-		err = ib_copy_to_udata(udata, &resp, sizeof(resp));
+		if (udata) {
+			pinrxe_queue_mmap_info(&cq->queue, &resp.mi);
+			resp.num_cqe = num_cqe;
+			err = ib_copy_to_udata(udata, &resp, sizeof(resp));
+		}
 	}
 	mutex_unlock(&cq->resize_mutex);
 	return err;
@@ -221,31 +240,103 @@ int pinrxe_req_notify_cq(struct ib_cq *ibcq, enum ib_cq_notify_flags flags)
 }
 
 /**
+ * pinrxe_poll_cq() - take completions from a kernel consumer's CQ
+ * @ibcq: the CQ
+ * @num_entries: room in @wc
+ * @wc: filled with the oldest completions, in order
+ *
+ * Callable from any context; ib_core polls from softirq or a workqueue.
+ * User CQs are polled in userspace, never through here.
+ *
+ * Return: the number of completions taken, 0 when the CQ is empty.
+ */
+int pinrxe_poll_cq(struct ib_cq *ibcq, int num_entries, struct ib_wc *wc)
+{
+	struct pinrxe_cq *cq = to_pcq(ibcq);
+	unsigned long flags;
+	void *slot;
+	int n;
+
+	if (WARN_ON_ONCE(!cq->queue.kernel))
+		return 0;
+	spin_lock_irqsave(&cq->lock, flags);
+	for (n = 0; n < num_entries; n++) {
+		slot = pinrxe_queue_peer_slot(&cq->queue);
+		if (!slot)
+			break;
+		memcpy(&wc[n], slot, sizeof(*wc));
+		pinrxe_queue_peer_advance(&cq->queue);
+	}
+	spin_unlock_irqrestore(&cq->lock, flags);
+	return n;
+}
+
+static int pinrxe_wc_flags(u32 cqe_flags)
+{
+	return (cqe_flags & PINRXE_CQE_GRH ?
+		IB_WC_GRH | IB_WC_WITH_NETWORK_HDR_TYPE : 0) |
+	       (cqe_flags & PINRXE_CQE_WITH_IMM ? IB_WC_WITH_IMM : 0) |
+	       (cqe_flags & PINRXE_CQE_WITH_INV ? IB_WC_WITH_INVALIDATE : 0);
+}
+
+/* A completion as a kernel consumer sees it (struct ib_wc). */
+static void pinrxe_cqe_to_wc(const struct pinrxe_cqe *cqe,
+			     struct pinrxe_qp *qp, struct ib_wc *wc)
+{
+	memset(wc, 0, sizeof(*wc));
+	wc->wr_id = cqe->wr_id;
+	wc->status = cqe->status;
+	wc->opcode = cqe->opcode;
+	wc->vendor_err = cqe->vendor_err;
+	wc->byte_len = cqe->byte_len;
+	wc->qp = &qp->ibqp;
+	wc->ex.invalidate_rkey = cqe->ex.invalidate_rkey;
+	wc->src_qp = cqe->src_qp;
+	wc->slid = cqe->slid;
+	wc->wc_flags = pinrxe_wc_flags(cqe->flags);
+	wc->pkey_index = cqe->pkey_index;
+	wc->sl = cqe->sl;
+	wc->dlid_path_bits = cqe->dlid_path_bits;
+	wc->port_num = PINRXE_PORT;
+	/* ib_cm builds its reply's address from the GRH and this. */
+	if (cqe->flags & PINRXE_CQE_GRH)
+		wc->network_hdr_type = cqe->flags & PINRXE_CQE_GRH_IPV4 ?
+				       RDMA_NETWORK_IPV4 : RDMA_NETWORK_IPV6;
+}
+
+/**
  * pinrxe_cq_post() - add a completion to a completion queue
  * @cq: the CQ; the caller holds a reference that keeps it alive (a QP
  *	using it)
  * @cqe: the completion, in the ABI format
+ * @qp: the QP it belongs to; may be NULL for a user CQ only
  * @solicited: the completion is for a message with the solicited event bit
  *
  * Callable from any context.  A completion that finds the ring full
  * overruns the CQ: per the IBA the CQ enters the error state, its owner
  * gets one IB_EVENT_CQ_ERR affiliated asynchronous event, and the CQ takes
- * no further completions.  Otherwise the completion is published and, when
- * the CQ is armed for it, the completion handler runs once.
+ * no further completions.  Otherwise the completion is published (as a
+ * struct ib_wc for a kernel CQ) and, when the CQ is armed for it, the
+ * completion handler runs once, after the CQ lock is dropped: a kernel
+ * consumer's handler may poll or re-arm at once.
  *
- * Exported, in namespace PINRXE_TEST, only for the test module that
- * injects completions (tests/kmod) until the data path exists.
+ * Exported, in namespace PINRXE_TEST, for the test module that injects
+ * completions into user CQs (tests/kmod/cqinject).
  *
- * Return: 0, -ENOSPC when this completion overran the CQ, or -EIO when
- * the CQ is already in the error state.
+ * Return: 0, -ENOSPC when this completion overran the CQ, -EIO when the
+ * CQ is already in the error state, or -EINVAL for a kernel CQ without a
+ * QP.
  */
 int pinrxe_cq_post(struct pinrxe_cq *cq, const struct pinrxe_cqe *cqe,
-		   bool solicited)
+		   struct pinrxe_qp *qp, bool solicited)
 {
 	struct ib_cq *ibcq = &cq->ibcq;
+	bool notify = false;
 	unsigned long flags;
 	void *slot;
 
+	if (WARN_ON_ONCE(cq->queue.kernel && !qp))
+		return -EINVAL;
 	spin_lock_irqsave(&cq->lock, flags);
 	if (unlikely(cq->overflowed)) {
 		spin_unlock_irqrestore(&cq->lock, flags);
@@ -265,19 +356,24 @@ int pinrxe_cq_post(struct pinrxe_cq *cq, const struct pinrxe_cqe *cqe,
 			ibcq->event_handler(&ev, ibcq->cq_context);
 		return -ENOSPC;
 	}
-	memcpy(slot, cqe, sizeof(*cqe));
+	if (cq->queue.kernel)
+		pinrxe_cqe_to_wc(cqe, qp, slot);
+	else
+		memcpy(slot, cqe, sizeof(*cqe));
 	pinrxe_queue_produce(&cq->queue);
 
 	/*
-	 * Under the lock, so that a req_notify_cq racing with this either
-	 * sees the completion (REPORT_MISSED_EVENTS) or gets the event.
+	 * Decided under the lock, so that a req_notify_cq racing with this
+	 * either sees the completion (REPORT_MISSED_EVENTS) or gets the event.
 	 */
 	if ((cq->notify & IB_CQ_NEXT_COMP) ||
 	    ((cq->notify & IB_CQ_SOLICITED) && solicited)) {
 		cq->notify = 0;
-		ibcq->comp_handler(ibcq, ibcq->cq_context);
+		notify = true;
 	}
 	spin_unlock_irqrestore(&cq->lock, flags);
+	if (notify)
+		ibcq->comp_handler(ibcq, ibcq->cq_context);
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(pinrxe_cq_post, PINRXE_TEST);

@@ -13,6 +13,13 @@
  *   exactly when the pages were pinned for writing, so writeback sees what
  *   the device wrote;
  * - every failure undoes every pin and every bit of accounting.
+ *
+ * The MRs of kernel consumers (the DMA MR, fast-registration MRs) live in
+ * pinrxe_kmr.c; they share the key space, the lookups and the state rules
+ * here, and memory windows (pinrxe_mw.c) share the key space too.  Every
+ * data-path access, local or remote, goes through pinrxe_mr_get(), or
+ * for a window's rkey through pinrxe_rkey_get(); both hand out VALID MRs
+ * only: a deregistered, invalidated or not yet registered key fails.
  */
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -232,14 +239,58 @@ err_drop:
 	return ret;
 }
 
-/* rkey is the lkey when remote access is allowed, else 0 (no rkey). */
-static void pinrxe_mr_set_keys(struct pinrxe_mr *mr, u32 variant)
+/**
+ * pinrxe_mr_set_keys() - give an MR its keys
+ * @mr: the MR, its index and access set, not (or no longer) visible as
+ *	VALID to lookups
+ * @variant: the key's low 8 bits come from it
+ *
+ * The rkey is the lkey when remote access is allowed, else 0 (no rkey); a
+ * fast-registration MR's rkey is always its lkey, as kernel consumers
+ * expect (ib_update_fast_reg_key()): its access comes with each
+ * registration.
+ */
+void pinrxe_mr_set_keys(struct pinrxe_mr *mr, u32 variant)
 {
-	mr->ibmr.lkey = mr->index << 8 | (variant & 0xff);
-	mr->ibmr.rkey = mr->access & (IB_ACCESS_REMOTE_READ |
-				      IB_ACCESS_REMOTE_WRITE |
-				      IB_ACCESS_REMOTE_ATOMIC) ?
-			mr->ibmr.lkey : 0;
+	u32 lkey = mr->index << 8 | (variant & 0xff);
+	bool remote = mr->type == IB_MR_TYPE_MEM_REG ||
+		      (mr->access & (IB_ACCESS_REMOTE_READ |
+				     IB_ACCESS_REMOTE_WRITE |
+				     IB_ACCESS_REMOTE_ATOMIC));
+
+	WRITE_ONCE(mr->lkey, lkey);
+	WRITE_ONCE(mr->rkey, remote ? lkey : 0);
+	mr->ibmr.lkey = lkey;
+	mr->ibmr.rkey = remote ? lkey : 0;
+}
+
+/**
+ * pinrxe_mr_publish() - give a new MR its key index and keys and make it
+ *	visible to lookups
+ * @pdev: the device
+ * @mr: the MR, complete but for its index and keys, with one reference
+ *	(the registration's)
+ * @gfp: allocation flags for the key table
+ *
+ * Indices are allocated cyclically, so a stale key is not reused at once.
+ *
+ * Return: 0, or -ENOMEM when the table is full (max_mr) or out of memory.
+ */
+int pinrxe_mr_publish(struct pinrxe_dev *pdev, struct pinrxe_mr *mr,
+		      gfp_t gfp)
+{
+	int ret;
+
+	/* Reserve the index first: the keys are made from it. */
+	ret = xa_alloc_cyclic(&pdev->mr_xa, &mr->index, NULL,
+			      XA_LIMIT(1, PINRXE_MAX_MR - 1), &pdev->mr_next,
+			      gfp);
+	if (ret < 0)
+		return ret == -EBUSY ? -ENOMEM : ret;
+	pinrxe_mr_set_keys(mr, get_random_u32());
+	/* Publish only the finished MR to lookups. */
+	xa_store(&pdev->mr_xa, mr->index, mr, gfp);
+	return 0;
 }
 
 static void pinrxe_mr_account(struct pinrxe_dev *pdev, long npages)
@@ -247,19 +298,41 @@ static void pinrxe_mr_account(struct pinrxe_dev *pdev, long npages)
 	atomic64_add(npages, &pdev->pinned_pages);
 }
 
+/**
+ * pinrxe_mr_wait_users() - wait until an MR that lookups no longer hand
+ *	out has no data-path user left
+ * @mr: the MR, its state just changed away from VALID
+ * @held: references the caller holds besides the registration's
+ *
+ * A lookup orders its reference before its read of the state, and
+ * pinrxe_mr_put() its drop before its read, so either the lookup sees
+ * the new state and backs off or this sees its reference and waits for
+ * it.  The caller orders its state change before this with a full
+ * barrier (smp_mb(), or a value-returning atomic such as cmpxchg()).
+ * Sleeps.
+ */
+void pinrxe_mr_wait_users(struct pinrxe_mr *mr, unsigned int held)
+{
+	wait_var_event(&mr->ref, refcount_read(&mr->ref) <= 1 + held);
+}
+
 /*
  * Stop handing @mr out (@state is BUSY or INVALID) and wait until every
- * data-path user has let go.  A lookup orders its reference before its
- * read of the state, and pinrxe_mr_put() its drop before its read, so
- * either the lookup sees the new state and backs off or this sees its
- * reference and waits for it.
+ * data-path user has let go.
  */
 static void pinrxe_mr_quiesce(struct pinrxe_mr *mr, int state)
 {
 	WRITE_ONCE(mr->state, state);
 	/* Order the state store before reading the count (see above). */
 	smp_mb();
-	wait_var_event(&mr->ref, refcount_read(&mr->ref) == 1);
+	pinrxe_mr_wait_users(mr, 0);
+}
+
+/* The key a lookup of @how must match. */
+static u32 pinrxe_mr_key(struct pinrxe_mr *mr, enum pinrxe_mr_lookup how)
+{
+	return how == PINRXE_LOOKUP_LOCAL ? READ_ONCE(mr->lkey) :
+					    READ_ONCE(mr->rkey);
 }
 
 /**
@@ -271,8 +344,9 @@ static void pinrxe_mr_quiesce(struct pinrxe_mr *mr, int state)
  * @access: the IB_ACCESS_* rights the access needs (0 for a local read)
  * @iova: first byte accessed
  * @length: bytes accessed
- * @err: on failure, -EINVAL for an unknown key or PD mismatch (bad key),
- *	-EACCES for missing rights, -ERANGE for an access outside the MR
+ * @err: on failure, -EINVAL for an unknown key, an MR that is not VALID
+ *	(deregistered, invalidated, never registered) or a PD mismatch (bad
+ *	key), -EACCES for missing rights, -ERANGE for an access outside the MR
  *
  * The lookup is O(1): the key's upper 24 bits index the device's MR array
  * and the low 8 bits must match the key handed out.
@@ -288,12 +362,9 @@ struct pinrxe_mr *pinrxe_mr_get(struct pinrxe_dev *pdev, u32 key,
 	int state;
 
 	rcu_read_lock();
-	mr = xa_load(&pdev->mr_xa, key >> 8);
-	/* A memory window's entry (pinrxe_rkey_get() resolves those). */
-	if (xa_pointer_tag(mr))
-		mr = NULL;
-	if (!mr || (how == PINRXE_LOOKUP_LOCAL ? mr->ibmr.lkey :
-						 mr->ibmr.rkey) != key ||
+	/* Not a window's entry: pinrxe_rkey_get() resolves those. */
+	mr = pinrxe_mr_load(pdev, key);
+	if (!mr || pinrxe_mr_key(mr, how) != key ||
 	    !refcount_inc_not_zero(&mr->ref)) {
 		rcu_read_unlock();
 		*err = -EINVAL;
@@ -302,9 +373,14 @@ struct pinrxe_mr *pinrxe_mr_get(struct pinrxe_dev *pdev, u32 key,
 	rcu_read_unlock();
 	/* Our reference before the state read; pairs with quiesce's smp_mb. */
 	smp_mb__after_atomic();
-	/* Acquire: pairs with rereg's release of a new translation. */
+	/*
+	 * Acquire: pairs with the release of a new translation (rereg, fast
+	 * registration).  The key again: a fast-registration MR may have been
+	 * invalidated and registered under another key since the check above.
+	 */
 	state = smp_load_acquire(&mr->state);
-	if (state != PINRXE_MR_VALID || mr->ibmr.pd != pd) {
+	if (state != PINRXE_MR_VALID || pinrxe_mr_key(mr, how) != key ||
+	    mr->ibmr.pd != pd) {
 		*err = -EINVAL;
 		goto err_put;
 	}
@@ -364,7 +440,7 @@ static const struct pinrxe_seg *pinrxe_find_seg(const struct pinrxe_pins *pins,
  *
  * Each run of physically consecutive pinned pages is copied in one go
  * through the direct map: no per-page lookups inside a THP or hugetlb
- * folio.
+ * folio.  Kernel consumers' MRs hold kernel addresses (pinrxe_kmr_copy()).
  */
 void pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
 		    enum pinrxe_copy_dir dir)
@@ -375,6 +451,10 @@ void pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
 
 	if (!len)
 		return;
+	if (mr->type != IB_MR_TYPE_USER) {
+		pinrxe_kmr_copy(mr, iova, buf, len, dir);
+		return;
+	}
 	seg = pinrxe_find_seg(pins, off >> PAGE_SHIFT);
 	while (len) {
 		u64 in_seg = off - ((u64)seg->first << PAGE_SHIFT);
@@ -404,6 +484,15 @@ void pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
 	}
 }
 
+/* The operation itself, on an aligned operand the caller mapped. */
+static u64 pinrxe_atomic_op(u64 *va, bool cmp_swap, u64 compare_add,
+			    u64 swap)
+{
+	if (cmp_swap)
+		return cmpxchg64(va, compare_add, swap);
+	return atomic64_fetch_add(compare_add, (atomic64_t *)va);
+}
+
 /**
  * pinrxe_mr_atomic() - an RDMA atomic on 8 bytes of an MR
  * @mr: the MR, held, with [@iova, @iova + 8) checked
@@ -425,14 +514,16 @@ int pinrxe_mr_atomic(struct pinrxe_mr *mr, u64 iova, bool cmp_swap,
 
 	if (iova & 7)
 		return -EINVAL;
+	if (mr->type != IB_MR_TYPE_USER) {
+		*orig = pinrxe_atomic_op(pinrxe_kmr_atomic_va(mr, iova),
+					 cmp_swap, compare_add, swap);
+		return 0;
+	}
 	seg = pinrxe_find_seg(&mr->pins, off >> PAGE_SHIFT);
 	in_seg = off - ((u64)seg->first << PAGE_SHIFT);
 	va = kmap_local_pfn(seg->pfn + (in_seg >> PAGE_SHIFT));
 	va += offset_in_page(in_seg) / sizeof(*va);
-	if (cmp_swap)
-		*orig = cmpxchg64(va, compare_add, swap);
-	else
-		*orig = atomic64_fetch_add(compare_add, (atomic64_t *)va);
+	*orig = pinrxe_atomic_op(va, cmp_swap, compare_add, swap);
 	kunmap_local(va);
 	return 0;
 }
@@ -522,6 +613,7 @@ struct ib_mr *pinrxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	if (ret)
 		goto err_free;
 
+	mr->type = IB_MR_TYPE_USER;
 	mr->iova = iova;
 	mr->length = length;
 	mr->offset = start & ~PAGE_MASK;
@@ -529,21 +621,14 @@ struct ib_mr *pinrxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	refcount_set(&mr->ref, 1);
 	mr->state = PINRXE_MR_VALID;
 
-	/* Reserve the index first: the keys are made from it. */
-	ret = xa_alloc_cyclic(&pdev->mr_xa, &mr->index, NULL,
-			      XA_LIMIT(1, PINRXE_MAX_MR - 1), &pdev->mr_next,
-			      GFP_KERNEL);
-	if (ret < 0) {
-		ret = ret == -EBUSY ? -ENOMEM : ret;
-		goto err_unpin;
-	}
-	pinrxe_mr_set_keys(mr, get_random_u32());
 	pinrxe_mr_account(pdev, mr->pins.npages);
-	/* Publish only the finished MR to lookups. */
-	xa_store(&pdev->mr_xa, mr->index, mr, GFP_KERNEL);
+	ret = pinrxe_mr_publish(pdev, mr, GFP_KERNEL);
+	if (ret)
+		goto err_unpin;
 	return &mr->ibmr;
 
 err_unpin:
+	pinrxe_mr_account(pdev, -(long)mr->pins.npages);
 	pinrxe_pins_release(&mr->pins);
 err_free:
 	kfree(mr);
@@ -619,7 +704,7 @@ struct ib_mr *pinrxe_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 		pinrxe_mr_quiesce(mr, PINRXE_MR_BUSY);
 	}
 	mr->access = new_access;
-	pinrxe_mr_set_keys(mr, mr->ibmr.lkey);
+	pinrxe_mr_set_keys(mr, mr->lkey);
 	/* Publish the new translation and rights before lookups resume. */
 	smp_store_release(&mr->state, PINRXE_MR_VALID);
 	return NULL;
@@ -627,13 +712,16 @@ struct ib_mr *pinrxe_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 
 /**
  * pinrxe_dereg_mr() - deregister an MR, releasing its pins
- * @ibmr: the MR
+ * @ibmr: the MR: a user MR, the DMA MR of a kernel PD or a
+ *	fast-registration MR, in any state
  * @udata: unused
  *
- * An MR with memory windows bound to it stays registered, as in rdma_rxe
- * (IBA 10.6.7.2.6): the windows must be invalidated, rebound elsewhere or
+ * Waits for data-path users of the MR to let go first.  An MR with
+ * memory windows bound to it stays registered, as in rdma_rxe (IBA
+ * 10.6.7.2.6): the windows must be invalidated, rebound elsewhere or
  * deallocated first.  ib_core's cleanup of a closing or removed context
- * retries, so it gets to the MR once the windows are gone.
+ * retries, so it gets to the MR once the windows are gone.  (Windows are
+ * bound only to user MRs: kernel consumers have none.)
  *
  * Return: 0, or -EBUSY while memory windows are bound to the MR.
  */
@@ -650,7 +738,65 @@ int pinrxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 	xa_erase(&pdev->mr_xa, mr->index);
 	pinrxe_mr_account(pdev, -(long)mr->pins.npages);
 	pinrxe_pins_release(&mr->pins);
+	kvfree(mr->fr.addr);
+	kvfree(mr->fr_map.addr);
 	/* A lookup may still be looking at it under RCU. */
 	kfree_rcu(mr, rcu);
 	return 0;
+}
+
+/**
+ * pinrxe_mr_load() - the MR at a key's index, whatever its state and key
+ * @pdev: the device
+ * @key: a key; only its index (the upper 24 bits) counts
+ *
+ * For lookups and for operations on the MR itself (registration,
+ * invalidation).  Call under RCU or the lock of the device's @mr_xa: the
+ * MR is not freed while either is held.
+ *
+ * Return: the MR, or NULL when the index holds nothing or a memory window
+ * (pinrxe_mw.c).
+ */
+struct pinrxe_mr *pinrxe_mr_load(struct pinrxe_dev *pdev, u32 key)
+{
+	void *entry = xa_load(&pdev->mr_xa, key >> 8);
+
+	return xa_pointer_tag(entry) ? NULL : entry;
+}
+
+/**
+ * pinrxe_mr_invalidate() - take a fast-registration MR from VALID to FREE
+ * @mr: the MR at the key's index (pinrxe_mr_load()), under the lock of the
+ *	device's @mr_xa, which window binds count themselves under
+ * @pd: the PD of the QP that executes the LOCAL_INV or receives the
+ *	SEND_WITH_INV; the MR must be in it
+ * @key: the key the invalidation names; it must be the MR's current one
+ *	(a fast-registration MR's rkey is its lkey)
+ *
+ * Only MRs allocated for fast registration can be invalidated: user MRs
+ * and the DMA MR cannot, and neither can an MR with memory windows bound
+ * to it, as with dereg.  From the return on, lookups fail for every key
+ * of the MR, local or remote; the caller then waits for the users that
+ * took it before (pinrxe_mr_wait_users(), outside the lock), so no
+ * transfer touches the pages once the invalidation has completed and the
+ * consumer may reuse them.  An MR that is FREE already stays so, as with
+ * rdma_rxe.
+ *
+ * Return: 0; -EINVAL for an MR that is not a fast-registration MR, is in
+ * another PD, is not named by @key, or is being registered or
+ * deregistered; -EBUSY while windows are bound to it.
+ */
+int pinrxe_mr_invalidate(struct pinrxe_mr *mr, struct ib_pd *pd, u32 key)
+{
+	int old;
+
+	lockdep_assert_held(&to_pdev(mr->ibmr.device)->mr_xa.xa_lock);
+	if (mr->type != IB_MR_TYPE_MEM_REG || mr->ibmr.pd != pd ||
+	    READ_ONCE(mr->lkey) != key)
+		return -EINVAL;
+	if (mr->num_mw)
+		return -EBUSY;
+	/* A full barrier, as pinrxe_mr_wait_users() wants. */
+	old = cmpxchg(&mr->state, PINRXE_MR_VALID, PINRXE_MR_FREE);
+	return old == PINRXE_MR_VALID || old == PINRXE_MR_FREE ? 0 : -EINVAL;
 }

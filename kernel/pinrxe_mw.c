@@ -10,7 +10,9 @@
  * window is tied to the QP it was bound through (type 2B): only that QP
  * can reach memory through it or invalidate it remotely.  Both kinds of
  * bind reach the kernel as BIND_MW work requests, executed by the
- * requester as local operations (pinrxe_local_op()).
+ * requester as local operations (pinrxe_mw_bind()), and invalidations,
+ * of windows and of fast-registration MRs alike, go through
+ * pinrxe_invalidate_rkey(), from LOCAL_INV and from SEND_WITH_INV.
  *
  * Windows share the device's key array with MRs (pinrxe_mr.c), so an
  * rkey is resolved in O(1) whatever it names; window entries are tagged
@@ -19,12 +21,12 @@
  * invalidate, the data path's rkey lookup and dealloc all take it, and a
  * lookup leaves holding a reference on the window's MR, never the window.
  * A bound window counts in its MR's num_mw, and an MR with windows bound
- * refuses deregistration and reregistration (-EBUSY), as IBTA requires:
- * the window always points to a live, unchanged MR.  A type 2 window
- * names its QP by the QP's serial number, not a pointer, so destroying
- * the QP needs no cleanup here: the window simply stops working, and goes
- * away when it is invalidated (LOCAL_INV through another QP of its PD) or
- * deallocated.
+ * refuses deregistration, reregistration and invalidation (-EBUSY), as
+ * IBTA requires: the window always points to a live, unchanged, VALID
+ * MR.  A type 2 window names its QP by the QP's serial number, not a
+ * pointer, so destroying the QP needs no cleanup here: the window simply
+ * stops working, and goes away when it is invalidated (LOCAL_INV through
+ * another QP of its PD) or deallocated.
  */
 #include <linux/random.h>
 #include <linux/xarray.h>
@@ -231,12 +233,17 @@ static void pinrxe_mw_do_bind(struct pinrxe_qp *qp, struct pinrxe_mw *mw,
 		mw->qp_serial = qp->serial;
 }
 
-/*
- * Execute a BIND_MW work request.  Returns 0 or a negative errno; the
- * window is unchanged on failure.
+/**
+ * pinrxe_mw_bind() - execute a BIND_MW work request
+ * @qp: the QP; from its task, once every earlier WQE has completed
+ * @wqe: the validated WQE
+ *
+ * Both kinds of bind come this way: type 1 ones from ibv_bind_mw(),
+ * which the provider posts as BIND_MW, type 2 ones as posted.
+ *
+ * Return: 0, or a negative errno with the window unchanged.
  */
-static int pinrxe_mw_bind(struct pinrxe_qp *qp,
-			  const struct pinrxe_send_wqe *wqe)
+int pinrxe_mw_bind(struct pinrxe_qp *qp, const struct pinrxe_send_wqe *wqe)
 {
 	struct pinrxe_dev *pdev = to_pdev(qp->ibqp.device);
 	u64 addr = wqe->wr.bind_mw.addr, length = wqe->wr.bind_mw.length;
@@ -275,49 +282,81 @@ out:
 }
 
 /*
- * Invalidate the window named by @rkey: a type 2 window, valid, of the
- * QP's PD, and for a remote invalidation bound through this very QP
- * (o10-37.2.26: type 1 windows cannot be invalidated, only rebound).
+ * Invalidate @mw, found by its rkey under the key array's lock: a type 2
+ * window, valid, of the QP's PD, and for a remote invalidation bound
+ * through this very QP (o10-37.2.26: type 1 windows cannot be
+ * invalidated, only rebound).
  */
-static int pinrxe_mw_invalidate(struct pinrxe_qp *qp, u32 rkey, bool remote)
+static int pinrxe_mw_invalidate(struct pinrxe_qp *qp, struct pinrxe_mw *mw,
+				bool remote)
 {
-	struct pinrxe_dev *pdev = to_pdev(qp->ibqp.device);
-	struct pinrxe_mw *mw;
-	int err = -EINVAL;
-
-	xa_lock(&pdev->mr_xa);
-	mw = pinrxe_mw_find(pdev, rkey);
-	if (!mw || mw->ibmw.type != IB_MW_TYPE_2 ||
-	    mw->state != PINRXE_MW_VALID || mw->ibmw.pd != qp->ibqp.pd ||
+	if (mw->ibmw.type != IB_MW_TYPE_2 || mw->state != PINRXE_MW_VALID ||
+	    mw->ibmw.pd != qp->ibqp.pd ||
 	    (remote && mw->qp_serial != qp->serial))
-		goto out;
+		return -EINVAL;
 	pinrxe_mw_unbind(mw);
 	mw->state = PINRXE_MW_FREE;
-	err = 0;
-out:
-	xa_unlock(&pdev->mr_xa);
-	return err;
+	return 0;
+}
+
+/*
+ * Invalidate the fast-registration MR @key names, if it can be
+ * (pinrxe_mr_invalidate()).  Returns it referenced for the wait for its
+ * users, or NULL with *@err set.  Under the key array's lock.
+ */
+static struct pinrxe_mr *pinrxe_mr_key_invalidate(struct pinrxe_qp *qp,
+						  u32 key, int *err)
+{
+	struct pinrxe_mr *mr = pinrxe_mr_load(to_pdev(qp->ibqp.device), key);
+
+	*err = mr ? pinrxe_mr_invalidate(mr, qp->ibqp.pd, key) : -EINVAL;
+	if (*err)
+		return NULL;
+	/* The registration's reference stays until dereg erases the entry. */
+	refcount_inc(&mr->ref);
+	return mr;
 }
 
 /**
  * pinrxe_invalidate_rkey() - invalidate the key a LOCAL_INV work request
  *	or a received SEND_WITH_INV names
  * @qp: the QP executing it; from its task
- * @rkey: the key
+ * @key: the key: a window's rkey, or a fast-registration MR's key
  * @remote: it came in a SEND_WITH_INV
  *
- * Windows are handled here.  IBTA lets these operations invalidate an MR
- * only if it was allocated for fast registration; every MR of this driver
- * is registered user memory, which cannot be invalidated, so an MR key
- * fails like an unknown one.
+ * The one invalidation path, for both operations.  The key is resolved
+ * and its window or MR goes FREE under the key array's lock, which binds,
+ * deallocation, dereg and rereg take too.  A window must be of type 2,
+ * valid and of the QP's PD, and for a remote invalidation bound through
+ * this very QP.  An MR must be a fast-registration MR of the QP's PD with
+ * no windows bound (IBTA lets these operations invalidate no other MR:
+ * registered user memory and the DMA MR fail like an unknown key); once
+ * the lock is dropped this waits for the accesses that took the MR
+ * before, so none touches its pages after the invalidation completes.
+ * Sleeps.
  *
- * Return: 0, or -EINVAL when the key cannot be invalidated.
+ * Return: 0; -EINVAL when the key names nothing this QP may invalidate,
+ * -EBUSY for an MR with windows bound.
  */
-int pinrxe_invalidate_rkey(struct pinrxe_qp *qp, u32 rkey, bool remote)
+int pinrxe_invalidate_rkey(struct pinrxe_qp *qp, u32 key, bool remote)
 {
-	if (pinrxe_key_is_mw(to_pdev(qp->ibqp.device), rkey))
-		return pinrxe_mw_invalidate(qp, rkey, remote);
-	return -EINVAL;
+	struct pinrxe_dev *pdev = to_pdev(qp->ibqp.device);
+	struct pinrxe_mr *mr = NULL;
+	struct pinrxe_mw *mw;
+	int err;
+
+	xa_lock(&pdev->mr_xa);
+	mw = pinrxe_mw_find(pdev, key);
+	if (mw)
+		err = pinrxe_mw_invalidate(qp, mw, remote);
+	else
+		mr = pinrxe_mr_key_invalidate(qp, key, &err);
+	xa_unlock(&pdev->mr_xa);
+	if (mr) {
+		pinrxe_mr_wait_users(mr, 1);
+		pinrxe_mr_put(mr);
+	}
+	return err;
 }
 
 /*
@@ -341,9 +380,11 @@ static int pinrxe_mw_check_access(struct pinrxe_mw *mw, struct pinrxe_qp *qp,
 
 /*
  * The MR behind the window named by @rkey, referenced, for an access by
- * @qp; NULL with *@err set.  The window's MR is alive and unchanged while
- * the window is bound to it (it cannot be deregistered or reregistered),
- * and the window's range lies inside it.
+ * @qp; NULL with *@err set.  The window's MR is alive, unchanged and VALID
+ * while the window is bound to it (it cannot be deregistered,
+ * reregistered or invalidated), and the window's range lies inside it.
+ * Its state is checked all the same: no lookup hands out an MR that is
+ * not VALID.
  */
 static struct pinrxe_mr *pinrxe_mw_get_mr(struct pinrxe_qp *qp, u32 rkey,
 					  int access, u64 iova, u64 length,
@@ -357,6 +398,8 @@ static struct pinrxe_mr *pinrxe_mw_get_mr(struct pinrxe_qp *qp, u32 rkey,
 	mw = pinrxe_mw_find(pdev, rkey);
 	*err = mw ? pinrxe_mw_check_access(mw, qp, access, iova, length) :
 		    -EINVAL;
+	if (!*err && READ_ONCE(mw->mr->state) != PINRXE_MR_VALID)
+		*err = -EINVAL;
 	if (!*err) {
 		mr = mw->mr;
 		refcount_inc(&mr->ref);
@@ -391,28 +434,4 @@ struct pinrxe_mr *pinrxe_rkey_get(struct pinrxe_qp *qp, u32 rkey, int access,
 		return pinrxe_mw_get_mr(qp, rkey, access, iova, length, err);
 	return pinrxe_mr_get(pdev, rkey, PINRXE_LOOKUP_REMOTE, qp->ibqp.pd,
 			     access, iova, length, err);
-}
-
-/**
- * pinrxe_local_op() - execute a BIND_MW or LOCAL_INV work request
- * @qp: the QP; from its task
- * @wqe: the validated WQE
- *
- * The requester runs local operations once every WQE before them has
- * completed, so they take effect in order with the rest of the send
- * queue: a fenced one (IB_SEND_FENCE) in particular after all earlier
- * reads and atomics, and the WQEs after them, such as a send carrying a
- * new rkey to the peer, only once they took effect.
- *
- * Return: the completion status: IB_WC_SUCCESS, IB_WC_MW_BIND_ERR for a
- * bind that failed, IB_WC_LOC_QP_OP_ERR for an invalidation that failed
- * (the statuses rdma_rxe reports).
- */
-u32 pinrxe_local_op(struct pinrxe_qp *qp, const struct pinrxe_send_wqe *wqe)
-{
-	if (wqe->opcode == IB_UVERBS_WR_BIND_MW)
-		return pinrxe_mw_bind(qp, wqe) ? IB_WC_MW_BIND_ERR :
-						 IB_WC_SUCCESS;
-	return pinrxe_invalidate_rkey(qp, wqe->ex.invalidate_rkey, false) ?
-	       IB_WC_LOC_QP_OP_ERR : IB_WC_SUCCESS;
 }

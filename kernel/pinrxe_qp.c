@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Queue pairs: RC, UC and UD, user QPs only.  This file creates them with
- * their rings, runs the IBA state machine in modify_qp, answers query_qp,
- * destroys them, takes the doorbells, and gives the data path what it
- * needs to use the rings safely: validated copies of send and receive
- * WQEs, retirement of finished send WQEs, and the flush of everything
- * left when the QP fails.
+ * Queue pairs: RC, UC and UD, of userspace and of kernel consumers, and
+ * the GSI QP (QP1) ib_mad creates for the port.  This file creates them
+ * with their rings, runs the IBA state machine in modify_qp, answers
+ * query_qp, destroys them, takes the doorbells, and gives the data path
+ * what it needs to use the rings safely: validated copies of send and
+ * receive WQEs, retirement of finished send WQEs, and the flush of
+ * everything left when the QP fails.
  *
  * Rings.  The application writes WQEs to mmap()ed rings (pinrxe_abi.h);
  * the kernel copies each one out (pinrxe_queue_consume()) and validates
@@ -13,7 +14,10 @@
  * they leave the ring (an RC request is retransmitted until it is
  * acknowledged), so the copies live in a per-QP shadow ring until the data
  * path retires them.  Receive WQEs are handed to the responder one at a
- * time.
+ * time.  A kernel consumer's QP has the same rings in kernel memory, which
+ * its post verbs fill in the same format (pinrxe_kpost.c), so the data
+ * path treats both alike.  QP1 is a UD QP whose QPN is 1 and whose Q_Key
+ * is fixed (pinrxe_qp_is_ud()).
  *
  * Concurrency.  The data path runs only in the QP's task (pinrxe_task.c),
  * which serialises it; modify_qp and destroy_qp stop the task while they
@@ -58,11 +62,11 @@ static enum ib_mtu pinrxe_port_mtu(struct pinrxe_dev *pdev)
  * The provider sends no request data, and a response buffer too small for
  * the ring info would leave the QP unusable.
  */
-static int pinrxe_qp_check_udata(struct ib_udata *udata, size_t resp_len)
+static int pinrxe_qp_check_udata(struct ib_udata *udata)
 {
 	if (udata->inlen && !ib_is_udata_cleared(udata, 0, udata->inlen))
 		return -EOPNOTSUPP;
-	if (udata->outlen < resp_len)
+	if (udata->outlen < sizeof(struct pinrxe_create_qp_resp))
 		return -EINVAL;
 	return 0;
 }
@@ -95,6 +99,7 @@ static int pinrxe_qp_init_sq(struct pinrxe_qp *qp, struct ib_ucontext *uctx,
 	u32 data, elem;
 	int err;
 
+	spin_lock_init(&sq->post_lock);
 	data = max_t(u32, cap->max_send_sge * sizeof(struct pinrxe_sge),
 		     cap->max_inline_data);
 	elem = roundup_pow_of_two(sizeof(struct pinrxe_send_wqe) + data);
@@ -135,6 +140,7 @@ static int pinrxe_qp_init_rq(struct pinrxe_qp *qp, struct ib_ucontext *uctx,
 	u32 elem;
 	int err;
 
+	spin_lock_init(&rq->post_lock);
 	elem = roundup_pow_of_two(sizeof(struct pinrxe_recv_wqe) +
 				  cap->max_recv_sge * sizeof(struct pinrxe_sge));
 	rq->num_wqe = roundup_pow_of_two(max(cap->max_recv_wr, 1U));
@@ -164,44 +170,96 @@ static void pinrxe_qp_cleanup_rq(struct pinrxe_qp *qp)
 	qp->rq.elem = NULL;
 }
 
+/* Tell the provider where its rings are. */
+static int pinrxe_qp_copy_resp(struct pinrxe_qp *qp, struct ib_udata *udata)
+{
+	struct pinrxe_create_qp_resp resp = {};
+
+	pinrxe_queue_mmap_info(&qp->sq.queue, &resp.sq_mi);
+	resp.sq_num_wqe = qp->sq.num_wqe;
+	resp.sq_wqe_size = 1U << qp->sq.queue.elem_shift;
+	if (!qp->srq) {
+		pinrxe_queue_mmap_info(&qp->rq.queue, &resp.rq_mi);
+		resp.rq_num_wqe = qp->rq.num_wqe;
+		resp.rq_wqe_size = 1U << qp->rq.queue.elem_shift;
+	}
+	return ib_copy_to_udata(udata, &resp, sizeof(resp));
+}
+
+/*
+ * Reserve the QPN, published only once the QP is complete: 1 for the GSI
+ * QP, of which the port has one, else the next free one from 2 on.
+ */
+static int pinrxe_qp_reserve_qpn(struct pinrxe_dev *pdev,
+				 enum ib_qp_type type, u32 *qpn)
+{
+	int err;
+
+	if (type == IB_QPT_GSI) {
+		*qpn = PINRXE_GSI_QPN;
+		err = xa_insert_irq(&pdev->qp_xa, PINRXE_GSI_QPN, NULL,
+				    GFP_KERNEL);
+		return err == -EBUSY ? -EINVAL : err;
+	}
+	err = xa_alloc_cyclic_irq(&pdev->qp_xa, qpn, NULL,
+				  XA_LIMIT(PINRXE_MIN_QPN, PINRXE_MAX_QPN),
+				  &pdev->qp_next, GFP_KERNEL);
+	if (err < 0)
+		return err == -EBUSY ? -ENOSPC : err;
+	return 0;
+}
+
+/* QP types: RC, UC, UD, and QP1 for ib_mad (RoCE has no QP0). */
+static int pinrxe_qp_check_type(const struct ib_qp_init_attr *init,
+				struct ib_udata *udata)
+{
+	switch (init->qp_type) {
+	case IB_QPT_RC:
+	case IB_QPT_UC:
+	case IB_QPT_UD:
+		return 0;
+	case IB_QPT_GSI:
+		if (udata)
+			return -EOPNOTSUPP;
+		return init->port_num == PINRXE_PORT ? 0 : -EINVAL;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
 /**
  * pinrxe_create_qp() - create a queue pair
  * @ibqp: the QP, allocated by ib_core, which also holds the PD, CQs and
  *	SRQ as used for as long as the QP exists
  * @init: type, CQs, SRQ and requested caps; the caps are updated to what
  *	the QP got, which may be more
- * @udata: receives struct pinrxe_create_qp_resp; NULL for kernel callers
+ * @udata: receives struct pinrxe_create_qp_resp; NULL for kernel callers,
+ *	whose QP gets its rings in kernel memory and is posted to with
+ *	post_send and post_recv
  *
- * The QP starts in RESET with a QPN of at least 2 (0 and 1 name the SMI
- * and GSI QPs), and becomes visible to packet receive only once complete.
+ * The QP starts in RESET with a QPN of at least 2, or 1 for the GSI QP
+ * (0 names the SMI QP, which RoCE has not), and becomes visible to packet
+ * receive only once complete.
  *
- * Return: 0; -EINVAL for caps over the device limits, a missing CQ or a
- * response buffer too small; -EOPNOTSUPP for kernel callers, QP types
- * other than RC, UC and UD (GSI and SMI included), creation flags, XRC or
- * tag-matching SRQs and unknown request data; -ENOMEM past max_qp or when
- * memory runs out; -ENOSPC when no QPN is free.
+ * Return: 0; -EINVAL for caps over the device limits, a missing CQ, a
+ * response buffer too small, a GSI QP on another port or when the port
+ * has one already; -EOPNOTSUPP for QP types other than RC, UC, UD and
+ * (kernel callers only) GSI, creation flags, XRC or tag-matching SRQs and
+ * unknown request data; -ENOMEM past max_qp or when memory runs out;
+ * -ENOSPC when no QPN is free.
  */
 int pinrxe_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		     struct ib_udata *udata)
 {
 	struct pinrxe_dev *pdev = to_pdev(ibqp->device);
-	struct pinrxe_create_qp_resp resp = {};
 	struct pinrxe_qp *qp = to_pqp(ibqp);
-	struct pinrxe_ucontext *uctx;
+	struct ib_ucontext *uctx = NULL;
 	u32 qpn;
 	int err;
 
-	/* Kernel QPs would need kernel post and poll verbs, not offered. */
-	if (!udata)
-		return -EOPNOTSUPP;
-	switch (init->qp_type) {
-	case IB_QPT_RC:
-	case IB_QPT_UC:
-	case IB_QPT_UD:
-		break;
-	default:
-		return -EOPNOTSUPP;
-	}
+	err = pinrxe_qp_check_type(init, udata);
+	if (err)
+		return err;
 	if (init->create_flags)
 		return -EOPNOTSUPP;
 	if (init->srq && init->srq->srq_type != IB_SRQT_BASIC)
@@ -211,22 +269,22 @@ int pinrxe_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	err = pinrxe_qp_check_cap(pdev, &init->cap, init->srq);
 	if (err)
 		return err;
-	err = pinrxe_qp_check_udata(udata, sizeof(resp));
-	if (err)
-		return err;
+	if (udata) {
+		err = pinrxe_qp_check_udata(udata);
+		if (err)
+			return err;
+		uctx = &rdma_udata_to_drv_context(udata,
+						  struct pinrxe_ucontext,
+						  ibuc)->ibuc;
+	}
 
 	if (atomic_inc_return(&pdev->num_qp) > pdev->attr.max_qp) {
 		err = -ENOMEM;
 		goto err_count;
 	}
-	/* Reserved now, published only once the QP is complete. */
-	err = xa_alloc_cyclic_irq(&pdev->qp_xa, &qpn, NULL,
-				  XA_LIMIT(PINRXE_MIN_QPN, PINRXE_MAX_QPN),
-				  &pdev->qp_next, GFP_KERNEL);
-	if (err < 0) {
-		err = err == -EBUSY ? -ENOSPC : err;
+	err = pinrxe_qp_reserve_qpn(pdev, init->qp_type, &qpn);
+	if (err)
 		goto err_count;
-	}
 
 	ibqp->qp_num = qpn;
 	qp->serial = atomic64_inc_return(&pdev->qp_serial);
@@ -246,29 +304,24 @@ int pinrxe_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	pinrxe_task_init(qp);
 	pinrxe_xfer_init(qp);
 
-	uctx = rdma_udata_to_drv_context(udata, struct pinrxe_ucontext, ibuc);
-	err = pinrxe_qp_init_sq(qp, &uctx->ibuc, &init->cap);
+	err = pinrxe_qp_init_sq(qp, uctx, &init->cap);
 	if (err)
 		goto err_qpn;
-	pinrxe_queue_mmap_info(&qp->sq.queue, &resp.sq_mi);
-	resp.sq_num_wqe = qp->sq.num_wqe;
-	resp.sq_wqe_size = 1U << qp->sq.queue.elem_shift;
 	if (!qp->srq) {
-		err = pinrxe_qp_init_rq(qp, &uctx->ibuc, &init->cap);
+		err = pinrxe_qp_init_rq(qp, uctx, &init->cap);
 		if (err)
 			goto err_sq;
-		pinrxe_queue_mmap_info(&qp->rq.queue, &resp.rq_mi);
-		resp.rq_num_wqe = qp->rq.num_wqe;
-		resp.rq_wqe_size = 1U << qp->rq.queue.elem_shift;
 	} else {
 		/* No receive queue of its own, as query_qp says too. */
 		init->cap.max_recv_wr = 0;
 		init->cap.max_recv_sge = 0;
 	}
 
-	err = ib_copy_to_udata(udata, &resp, sizeof(resp));
-	if (err)
-		goto err_rq;
+	if (udata) {
+		err = pinrxe_qp_copy_resp(qp, udata);
+		if (err)
+			goto err_rq;
+	}
 	/* Over the reserved entry: needs no memory, cannot fail. */
 	xa_store_irq(&pdev->qp_xa, qpn, qp, GFP_KERNEL);
 	return 0;
@@ -608,10 +661,11 @@ int pinrxe_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 }
 
 /**
- * pinrxe_post_send() - the send doorbell of a user QP
+ * pinrxe_post_send() - the send doorbell of a user QP, or post_send of a
+ *	kernel consumer's QP (pinrxe_kpost_send())
  * @ibqp: the QP
- * @wr: must be NULL: user QPs post to their ring, and ring the doorbell
- *	with a post_send command carrying no work request
+ * @wr: for a user QP, must be NULL: user QPs post to their ring, and ring
+ *	the doorbell with a post_send command carrying no work request
  * @bad_wr: set to @wr when it is not NULL
  *
  * Schedules the requester, which takes the new WQEs from the ring (or the
@@ -622,6 +676,8 @@ int pinrxe_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 int pinrxe_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		     const struct ib_send_wr **bad_wr)
 {
+	if (pinrxe_qp_is_kernel(to_pqp(ibqp)))
+		return pinrxe_kpost_send(to_pqp(ibqp), wr, bad_wr);
 	if (wr) {
 		*bad_wr = wr;
 		return -EINVAL;
@@ -631,9 +687,10 @@ int pinrxe_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 }
 
 /**
- * pinrxe_post_recv() - the receive doorbell of a user QP
+ * pinrxe_post_recv() - the receive doorbell of a user QP, or post_recv of
+ *	a kernel consumer's QP (pinrxe_kpost_recv())
  * @ibqp: the QP
- * @wr: must be NULL, as for pinrxe_post_send()
+ * @wr: for a user QP, must be NULL, as for pinrxe_post_send()
  * @bad_wr: set to @wr when it is not NULL
  *
  * Receive WQEs need no doorbell to be found, but the responder may be
@@ -646,6 +703,8 @@ int pinrxe_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 int pinrxe_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 		     const struct ib_recv_wr **bad_wr)
 {
+	if (pinrxe_qp_is_kernel(to_pqp(ibqp)))
+		return pinrxe_kpost_recv(to_pqp(ibqp), wr, bad_wr);
 	if (wr) {
 		*bad_wr = wr;
 		return -EINVAL;
@@ -755,8 +814,9 @@ void pinrxe_qp_sq_error(struct pinrxe_qp *qp)
  * pinrxe_wc_opcode() - the completion opcode of a send work request
  * @wr_opcode: enum ib_uverbs_wr_opcode
  *
- * Return: enum ib_uverbs_wc_opcode; IB_UVERBS_WC_SEND for an opcode this
- * device does not know (only a flushed, never-validated WQE has one).
+ * Return: enum ib_uverbs_wc_opcode, or IB_WC_REG_MR for a registration by
+ * a kernel consumer; IB_UVERBS_WC_SEND for an opcode this device does not
+ * know (only a flushed, never-validated WQE has one).
  */
 u32 pinrxe_wc_opcode(u32 wr_opcode)
 {
@@ -774,6 +834,8 @@ u32 pinrxe_wc_opcode(u32 wr_opcode)
 		return IB_UVERBS_WC_LOCAL_INV;
 	case IB_UVERBS_WR_BIND_MW:
 		return IB_UVERBS_WC_BIND_MW;
+	case IB_WR_REG_MR:
+		return IB_WC_REG_MR;	/* kernel consumers only */
 	default:
 		return IB_UVERBS_WC_SEND;
 	}
@@ -790,7 +852,7 @@ static void pinrxe_flush_send(struct pinrxe_qp *qp,
 	};
 
 	/* On overrun the CQ is in error: nothing more to tell anyone. */
-	pinrxe_cq_post(qp->scq, &cqe, false);
+	pinrxe_cq_post(qp->scq, &cqe, qp, false);
 }
 
 /*
@@ -833,7 +895,7 @@ static bool pinrxe_flush_rq(struct pinrxe_qp *qp)
 		if (pinrxe_queue_consume(&qp->rq.queue, qp->rq.elem))
 			return true;
 		cqe.wr_id = wqe->wr_id;
-		pinrxe_cq_post(qp->rcq, &cqe, false);
+		pinrxe_cq_post(qp->rcq, &cqe, qp, false);
 	}
 	return false;
 }
@@ -870,8 +932,10 @@ void pinrxe_qp_flush(struct pinrxe_qp *qp)
 		pinrxe_task_sched(qp, PINRXE_TASK_REQ);
 }
 
-static bool pinrxe_opcode_ok(enum ib_qp_type type, u32 opcode)
+static bool pinrxe_opcode_ok(struct pinrxe_qp *qp, u32 opcode)
 {
+	enum ib_qp_type type = qp->ibqp.qp_type;
+
 	switch (opcode) {
 	case IB_UVERBS_WR_SEND:
 	case IB_UVERBS_WR_SEND_WITH_IMM:
@@ -880,6 +944,10 @@ static bool pinrxe_opcode_ok(enum ib_qp_type type, u32 opcode)
 	case IB_UVERBS_WR_RDMA_WRITE_WITH_IMM:
 	case IB_UVERBS_WR_BIND_MW:
 		return type == IB_QPT_RC || type == IB_QPT_UC;
+	case IB_WR_REG_MR:
+		/* Names a kernel MR: never from a ring userspace writes. */
+		return (type == IB_QPT_RC || type == IB_QPT_UC) &&
+		       pinrxe_qp_is_kernel(qp);
 	case IB_UVERBS_WR_SEND_WITH_INV:
 	case IB_UVERBS_WR_RDMA_READ:
 	case IB_UVERBS_WR_ATOMIC_CMP_AND_SWP:
@@ -910,7 +978,7 @@ static u32 pinrxe_swqe_check(struct pinrxe_qp *qp,
 	u64 len = 0;
 	u32 i;
 
-	if (!pinrxe_opcode_ok(qp->ibqp.qp_type, opcode) ||
+	if (!pinrxe_opcode_ok(qp, opcode) ||
 	    (wqe->send_flags & ~PINRXE_SEND_FLAGS))
 		return IB_WC_LOC_QP_OP_ERR;
 	if (wqe->send_flags & PINRXE_SEND_INLINE) {
@@ -940,6 +1008,7 @@ static u32 pinrxe_swqe_check(struct pinrxe_qp *qp,
 		break;
 	case IB_UVERBS_WR_LOCAL_INV:
 	case IB_UVERBS_WR_BIND_MW:
+	case IB_WR_REG_MR:
 		if (wqe->num_sge)
 			return IB_WC_LOC_QP_OP_ERR;
 		break;
@@ -949,9 +1018,13 @@ static u32 pinrxe_swqe_check(struct pinrxe_qp *qp,
 	if (len > PINRXE_MAX_MSG_SZ)
 		return IB_WC_LOC_LEN_ERR;
 	/* A UD message is one packet. */
-	if (qp->ibqp.qp_type == IB_QPT_UD &&
+	if (pinrxe_qp_is_ud(qp) &&
 	    len > ib_mtu_enum_to_int(pinrxe_port_mtu(pdev)))
 		return IB_WC_LOC_LEN_ERR;
+	/* QP1 sends with the P_Key of an index of the table. */
+	if (qp->ibqp.qp_type == IB_QPT_GSI &&
+	    wqe->wr.ud.pkey_index >= PINRXE_PKEY_TBL_LEN)
+		return IB_WC_LOC_QP_OP_ERR;
 	*length = len;
 	return IB_WC_SUCCESS;
 }

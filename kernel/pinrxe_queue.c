@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Rings shared with userspace by mmap: the CQ ring now, send, receive and
- * shared receive queues later.  The layout and the index protocol are in
+ * Rings shared with userspace by mmap: completion, send, receive and
+ * shared receive queues.  The layout and the index protocol are in
  * pinrxe_abi.h; this file owns the buffers and the rules the kernel keeps
  * with a peer it cannot trust.
+ *
+ * Kernel consumers get the same rings in kernel memory, with no mmap
+ * entry: their verbs (poll_cq, post_send...) play the part userspace plays
+ * for a user queue, through pinrxe_queue_peer_slot(), so the data path
+ * cannot tell the two apart.  The peer of a kernel ring is trusted, but
+ * keeps the same index protocol.
  *
  * Trust.  Userspace can write anything, at any time, anywhere in a mapped
  * ring.  So the kernel keeps the index it owns in struct pinrxe_queue and
@@ -49,11 +55,36 @@ static void *pinrxe_queue_slot(const struct pinrxe_queue *q, u32 index)
 	return (u8 *)q->hdr + PINRXE_RING_HDR_SIZE + off;
 }
 
+/*
+ * Out of line, so /proc/vmallocinfo names it as the owner of the kernel
+ * rings it allocates with vmalloc, apart from user rings
+ * (pinrxe_queue_init()).
+ */
+static noinline void *pinrxe_queue_alloc_kernel(size_t size)
+{
+	return kvzalloc(size, GFP_KERNEL);
+}
+
+static void pinrxe_queue_setup(struct pinrxe_queue *q, void *buf,
+			       struct pinrxe_mmap_entry *entry,
+			       enum pinrxe_queue_dir dir, u32 num_elems,
+			       u32 elem_size)
+{
+	q->hdr = buf;
+	q->entry = entry;
+	q->kernel = !entry;
+	q->dir = dir;
+	q->num_elems = num_elems;
+	q->elem_shift = ilog2(elem_size);
+	q->index = 0;
+}
+
 /**
  * pinrxe_queue_init() - allocate a ring and offer it to userspace for mmap
  * @q: the queue to set up
- * @uctx: the user context that may map the ring
- * @dir: whether the kernel produces or consumes
+ * @uctx: the user context that may map the ring; NULL for a kernel
+ *	consumer's ring, which lives in kernel memory only
+ * @dir: whether the data path produces or consumes
  * @num_elems: element count, a power of two
  * @elem_size: element size in bytes, a power of two
  *
@@ -67,11 +98,20 @@ int pinrxe_queue_init(struct pinrxe_queue *q, struct ib_ucontext *uctx,
 {
 	struct pinrxe_mmap_entry *entry;
 	size_t size;
+	void *buf;
 	int err;
 
 	if (WARN_ON(!is_power_of_2(num_elems) || !is_power_of_2(elem_size)))
 		return -EINVAL;
 	size = PAGE_ALIGN(PINRXE_RING_HDR_SIZE + (size_t)num_elems * elem_size);
+
+	if (!uctx) {
+		buf = pinrxe_queue_alloc_kernel(size);
+		if (!buf)
+			return -ENOMEM;
+		pinrxe_queue_setup(q, buf, NULL, dir, num_elems, elem_size);
+		return 0;
+	}
 
 	entry = kzalloc(sizeof(*entry), GFP_KERNEL);
 	if (!entry)
@@ -88,12 +128,7 @@ int pinrxe_queue_init(struct pinrxe_queue *q, struct ib_ucontext *uctx,
 		return err;
 	}
 
-	q->hdr = entry->buf;
-	q->entry = entry;
-	q->dir = dir;
-	q->num_elems = num_elems;
-	q->elem_shift = ilog2(elem_size);
-	q->index = 0;
+	pinrxe_queue_setup(q, entry->buf, entry, dir, num_elems, elem_size);
 	return 0;
 }
 
@@ -103,10 +138,16 @@ int pinrxe_queue_init(struct pinrxe_queue *q, struct ib_ucontext *uctx,
  *
  * No new mappings can be made after this.  The buffer is freed through
  * .mmap_free as soon as no mmap() of it is in progress, so the queue
- * forgets it here.
+ * forgets it here.  A kernel ring is freed at once.
  */
 void pinrxe_queue_cleanup(struct pinrxe_queue *q)
 {
+	if (q->kernel) {
+		kvfree(q->hdr);
+		q->hdr = NULL;
+		q->kernel = false;
+		return;
+	}
 	if (!q->entry)
 		return;
 	rdma_user_mmap_entry_remove(&q->entry->rdma_entry);
@@ -218,10 +259,60 @@ int pinrxe_queue_consume(struct pinrxe_queue *q, void *elem)
 }
 
 /**
+ * pinrxe_queue_peer_slot() - the slot the consumer's side of a kernel ring
+ *	uses next
+ * @q: a kernel ring (@q->kernel)
+ *
+ * The kernel consumer's verbs do with this what userspace does with a
+ * mapped ring: poll_cq reads the next completion of a kernel-to-user
+ * ring, post_send and post_recv fill the next free slot of a user-to-kernel
+ * ring.  The data path's index is read with acquire, pairing with its
+ * release.  Callers serialise their own calls on one queue.
+ *
+ * Return: the slot, to be used and then handed over with
+ * pinrxe_queue_peer_advance(); NULL when there is no completion to take,
+ * or no free slot to fill.
+ */
+void *pinrxe_queue_peer_slot(struct pinrxe_queue *q)
+{
+	u32 prod, cons;
+
+	if (WARN_ON_ONCE(!q->kernel))
+		return NULL;
+	if (q->dir == PINRXE_QUEUE_TO_USER) {
+		/* The data path's slot writes before our reads. */
+		prod = smp_load_acquire(&q->hdr->producer);
+		cons = q->hdr->consumer;
+		return prod == cons ? NULL : pinrxe_queue_slot(q, cons);
+	}
+	/* The data path's copy out of a slot before our reuse of it. */
+	cons = smp_load_acquire(&q->hdr->consumer);
+	prod = q->hdr->producer;
+	return prod - cons >= q->num_elems ? NULL : pinrxe_queue_slot(q, prod);
+}
+
+/**
+ * pinrxe_queue_peer_advance() - hand over the slot pinrxe_queue_peer_slot()
+ *	returned
+ * @q: the kernel ring
+ *
+ * Publishes the consumer's index with release, after the slot's use.
+ */
+void pinrxe_queue_peer_advance(struct pinrxe_queue *q)
+{
+	u32 *index = q->dir == PINRXE_QUEUE_TO_USER ? &q->hdr->consumer :
+						      &q->hdr->producer;
+
+	/* The slot's use before the index that hands it over. */
+	smp_store_release(index, *index + 1);
+}
+
+/**
  * pinrxe_queue_resize() - replace a ring by one of another size, keeping
  *	its contents
  * @q: the queue
- * @uctx: the user context that may map the new ring
+ * @uctx: the user context that may map the new ring; NULL for a kernel
+ *	ring
  * @num_elems: new element count, a power of two
  * @max_pending: the most elements that may be pending; at most @num_elems
  * @lock: the lock that serialises every other use of @q; taken here with

@@ -135,6 +135,36 @@ drop:
 	kfree_skb(skb);
 }
 
+/*
+ * The IBA's P_Key match against the one table entry, the default
+ * full-member key: the same partition, and not two limited members.
+ */
+static bool pinrxe_rcv_pkey_ok(struct pinrxe_pkt_info *pkt)
+{
+	u16 pkey = pinrxe_bth_pkey(pkt);
+
+	if ((pkey & 0x7fff) == 0 ||
+	    (pkey & 0x7fff) != (PINRXE_DEFAULT_PKEY & 0x7fff) ||
+	    !((pkey | PINRXE_DEFAULT_PKEY) & 0x8000))
+		return false;
+	pkt->pkey_index = 0;
+	return true;
+}
+
+/* The QP type a packet's transport is for; QP1 is a UD QP. */
+static bool pinrxe_rcv_type_ok(struct pinrxe_qp *qp,
+			       struct pinrxe_pkt_info *pkt)
+{
+	switch (pinrxe_opcode_transport(pkt->opcode)) {
+	case IB_OPCODE_RC:
+		return qp->ibqp.qp_type == IB_QPT_RC;
+	case IB_OPCODE_UC:
+		return qp->ibqp.qp_type == IB_QPT_UC;
+	default:
+		return pinrxe_qp_is_ud(qp);
+	}
+}
+
 /**
  * pinrxe_rcv_dispatch() - hand a valid packet to its QP
  * @skb: the packet, consumed; skb->data is the BTH, pinrxe_skb_pkt(@skb)
@@ -143,34 +173,31 @@ drop:
  *
  * Everything pinrxe_rcv() checked holds: known and supported opcode,
  * lengths that fit, valid ICRC, a destination address of this device.
- * What is left is the QP: whether it exists, its type and state, the P_Key
- * and Q_Key, and the source address of a connected QP.
+ * What is left is the P_Key, checked here, and the QP: whether it exists
+ * and has the packet's type, checked here, then its state, the Q_Key and
+ * the source address of a connected QP.
  */
 void pinrxe_rcv_dispatch(struct sk_buff *skb)
 {
 	struct pinrxe_pkt_info *pkt = pinrxe_skb_pkt(skb);
 	struct pinrxe_qp *qp;
-	enum ib_qp_type type;
 
-	/* No GSI QP (QP1) and no multicast yet: those find no QP. */
+	if (!pinrxe_rcv_pkey_ok(pkt)) {
+		pinrxe_counter_inc(pkt->pdev, PINRXE_CNT_DROP_PKEY);
+		kfree_skb(skb);
+		return;
+	}
+	/*
+	 * QP1, the GSI QP, is found under its own number.  No QP0 (RoCE
+	 * has none) and no multicast yet: those find no QP.
+	 */
 	qp = pinrxe_qp_get(pkt->pdev, pinrxe_bth_qpn(pkt));
 	if (!qp) {
 		pinrxe_counter_inc(pkt->pdev, PINRXE_CNT_DROP_NO_QP);
 		kfree_skb(skb);
 		return;
 	}
-	switch (pinrxe_opcode_transport(pkt->opcode)) {
-	case IB_OPCODE_RC:
-		type = IB_QPT_RC;
-		break;
-	case IB_OPCODE_UC:
-		type = IB_QPT_UC;
-		break;
-	default:
-		type = IB_QPT_UD;
-		break;
-	}
-	if (qp->ibqp.qp_type != type) {
+	if (!pinrxe_rcv_type_ok(qp, pkt)) {
 		pinrxe_counter_inc(pkt->pdev, PINRXE_CNT_DROP_QP_TYPE);
 		kfree_skb(skb);
 	} else {

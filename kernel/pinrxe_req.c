@@ -10,6 +10,7 @@
  * busy QP does not starve the others sharing the workqueue.
  */
 #include <linux/jiffies.h>
+#include <rdma/ib_mad.h>
 
 #include "pinrxe.h"
 #include "pinrxe_counters.h"
@@ -23,7 +24,7 @@
 static u32 pinrxe_wqe_npkts(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
 {
 	if (pinrxe_wqe_is_atomic(pinrxe_swqe_wqe(swqe)) || !swqe->length ||
-	    qp->ibqp.qp_type == IB_QPT_UD)
+	    pinrxe_qp_is_ud(qp))
 		return 1;
 	return DIV_ROUND_UP(swqe->length, qp->mtu);
 }
@@ -200,15 +201,30 @@ static u32 pinrxe_sgl_err_status(int err)
 	return err == -ENOSPC ? IB_WC_LOC_LEN_ERR : IB_WC_LOC_PROT_ERR;
 }
 
+/*
+ * The Q_Key a datagram goes with: QP1's is fixed; otherwise one with the
+ * top bit set (a controlled Q_Key, which only the QP's owner may set with
+ * modify_qp) means the QP's own.
+ */
+static u32 pinrxe_req_qkey(struct pinrxe_qp *qp,
+			   const struct pinrxe_send_wqe *wqe)
+{
+	u32 qkey = wqe->wr.ud.remote_qkey;
+
+	if (qp->ibqp.qp_type == IB_QPT_GSI)
+		return IB_QP1_QKEY;
+	return qkey & 0x80000000 ? qp->attr.qkey : qkey;
+}
+
 /* Build and send the next packet of @swqe. */
 static int pinrxe_req_send_pkt(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
 {
 	struct pinrxe_send_wqe *wqe = pinrxe_swqe_wqe(swqe);
-	bool ud = qp->ibqp.qp_type == IB_QPT_UD;
+	bool ud = pinrxe_qp_is_ud(qp);
 	bool read = pinrxe_wqe_is_read(wqe);
 	bool atomic = pinrxe_wqe_is_atomic(wqe);
 	const struct pinrxe_av *av = &qp->av;
-	struct pinrxe_ah *ah = NULL;
+	struct pinrxe_ah_av *ah = NULL;
 	struct pinrxe_pkt_info pkt;
 	u32 len = 0, dest_qpn, psn = qp->req.psn;
 	bool first = !swqe->sent && psn == swqe->first_psn, last, ackreq;
@@ -229,6 +245,11 @@ static int pinrxe_req_send_pkt(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
 		ah = pinrxe_ah_get(to_pdev(qp->ibqp.device), wqe->wr.ud.ah_num);
 		if (!ah)
 			return IB_WC_LOC_QP_OP_ERR;
+		/* Another PD's AH is not this QP's to use. */
+		if (ah->pd != qp->ibqp.pd) {
+			pinrxe_ah_put(ah);
+			return IB_WC_LOC_QP_OP_ERR;
+		}
 		av = &ah->av;
 		dest_qpn = wqe->wr.ud.remote_qpn;
 	} else if (!qp->req.av_valid) {
@@ -270,12 +291,7 @@ static int pinrxe_req_send_pkt(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
 		pinrxe_atmeth_set_compare(&pkt, wqe->wr.atomic.compare_add);
 	}
 	if (pkt.mask & PINRXE_DETH_MASK) {
-		u32 qkey = wqe->wr.ud.remote_qkey;
-
-		/* A Q_Key with the top bit set means: use the QP's own. */
-		if (qkey & 0x80000000)
-			qkey = qp->attr.qkey;
-		pinrxe_deth_set_qkey(&pkt, qkey);
+		pinrxe_deth_set_qkey(&pkt, pinrxe_req_qkey(qp, wqe));
 		pinrxe_deth_set_sqp(&pkt, qp->ibqp.qp_num);
 	}
 	if (len) {
@@ -313,6 +329,37 @@ out:
 						  IB_WC_SUCCESS);
 }
 
+/*
+ * Execute a local operation: BIND_MW, LOCAL_INV (of a type 2 window or a
+ * fast-registration MR, pinrxe_invalidate_rkey()) or IB_WR_REG_MR.  The
+ * requester runs one only once every WQE before it has completed, so it
+ * takes effect in order with the rest of the send queue: after the reads
+ * and atomics before it (so IB_SEND_FENCE is honoured), and before the
+ * WQEs after it, such as a send carrying a new rkey to the peer.  Returns
+ * the WQE's completion status, the ones rdma_rxe reports: the IBA has a
+ * status of its own for a failed bind only.
+ */
+static u32 pinrxe_req_local(struct pinrxe_qp *qp,
+			    const struct pinrxe_send_wqe *wqe)
+{
+	switch (wqe->opcode) {
+	case IB_UVERBS_WR_BIND_MW:
+		return pinrxe_mw_bind(qp, wqe) ? IB_WC_MW_BIND_ERR :
+						 IB_WC_SUCCESS;
+	case IB_UVERBS_WR_LOCAL_INV:
+		return pinrxe_invalidate_rkey(qp, wqe->ex.invalidate_rkey,
+					      false) ?
+		       IB_WC_LOC_QP_OP_ERR : IB_WC_SUCCESS;
+	case IB_WR_REG_MR:
+		return pinrxe_fast_reg(to_pdev(qp->ibqp.device), qp->ibqp.pd,
+				       wqe) ?
+		       IB_WC_LOC_QP_OP_ERR : IB_WC_SUCCESS;
+	default:
+		/* pinrxe_wqe_is_local() lets no other opcode here. */
+		return IB_WC_LOC_QP_OP_ERR;
+	}
+}
+
 /**
  * pinrxe_requester() - send the next packet of a QP's send queue
  * @qp: the QP; from its task
@@ -344,14 +391,16 @@ int pinrxe_requester(struct pinrxe_qp *qp)
 	    pinrxe_wqe_is_local(pinrxe_swqe_wqe(swqe))) {
 		/*
 		 * A WQE that failed validation completes in error, a local
-		 * operation (bind, invalidate) takes effect and completes,
-		 * once everything before it has completed (pinrxe_local_op()).
+		 * operation (bind, invalidate, registration) is executed;
+		 * both once everything before them has completed, so the
+		 * completions stay in order and a local operation never
+		 * overtakes the transfers before it (pinrxe_req_local()).
 		 */
 		if (qp->req.index != qp->sq.tail)
 			return -EAGAIN;
 		status = swqe->status;
 		if (status == IB_WC_SUCCESS)
-			status = pinrxe_local_op(qp, pinrxe_swqe_wqe(swqe));
+			status = pinrxe_req_local(qp, pinrxe_swqe_wqe(swqe));
 		pinrxe_comp_wqe(qp, swqe, status);
 		return status == IB_WC_SUCCESS ? 0 : -EAGAIN;
 	}

@@ -11,6 +11,7 @@
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <rdma/ib_mad.h>
 
 #include "pinrxe.h"
 #include "pinrxe_counters.h"
@@ -60,8 +61,9 @@ static void pinrxe_resp_complete(struct pinrxe_qp *qp,
 		.opcode = opcode,
 		.byte_len = qp->resp.msg_len,
 		.qp_num = qp->ibqp.qp_num,
-		.src_qp = qp->ibqp.qp_type == IB_QPT_UD ?
+		.src_qp = pinrxe_qp_is_ud(qp) ?
 			  pinrxe_deth_sqp(pkt) : qp->attr.dest_qp_num,
+		.pkey_index = pkt->pkey_index,
 	};
 
 	if (pkt->mask & PINRXE_IMMDT_MASK) {
@@ -72,10 +74,13 @@ static void pinrxe_resp_complete(struct pinrxe_qp *qp,
 		cqe.ex.invalidate_rkey = pinrxe_ieth_rkey(pkt);
 		cqe.flags |= PINRXE_CQE_WITH_INV;
 	}
-	if (qp->ibqp.qp_type == IB_QPT_UD)
+	if (pinrxe_qp_is_ud(qp)) {
 		cqe.flags |= PINRXE_CQE_GRH;
+		if (ip_hdr(pinrxe_pkt_skb(pkt))->version == 4)
+			cqe.flags |= PINRXE_CQE_GRH_IPV4;
+	}
 	qp->resp.have_rwqe = false;
-	pinrxe_cq_post(qp->rcq, &cqe, pinrxe_bth_se(pkt));
+	pinrxe_cq_post(qp->rcq, &cqe, qp, pinrxe_bth_se(pkt));
 }
 
 /* Take a receive WQE from the SRQ or RQ; false when there is none. */
@@ -171,10 +176,13 @@ static int pinrxe_resp_send(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 	if (!(pkt->mask & PINRXE_LAST_MASK))
 		return PINRXE_RESP_DONE;
 	/*
-	 * SEND with invalidate: the rkey goes once the whole message is in.
-	 * If it cannot (an unknown key, a type 1 window, a window of another
-	 * QP or PD, an MR), the message still counts as received (IBA class
-	 * J, as rdma_rxe): the receive completes in error and the QP fails.
+	 * SEND with invalidate: the rkey goes once the whole message is in,
+	 * a type 2 window's or a fast-registration MR's (the requester's
+	 * LOCAL_INV path, pinrxe_invalidate_rkey()).  If it cannot (an
+	 * unknown key, a type 1 window, a window of another QP or PD, a user
+	 * MR or the DMA MR, an MR of another PD or with windows bound), the
+	 * message still counts as received (IBA class J, as rdma_rxe): the
+	 * receive completes in error and the QP fails.
 	 */
 	if ((pkt->mask & PINRXE_IETH_MASK) &&
 	    pinrxe_invalidate_rkey(qp, pinrxe_ieth_rkey(pkt), true)) {
@@ -186,6 +194,12 @@ static int pinrxe_resp_send(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 	return PINRXE_RESP_DONE;
 }
 
+/* The Q_Key a datagram must carry: QP1 takes only the GSI one. */
+static u32 pinrxe_resp_qkey(struct pinrxe_qp *qp)
+{
+	return qp->ibqp.qp_type == IB_QPT_GSI ? IB_QP1_QKEY : qp->attr.qkey;
+}
+
 /* UD SEND: the 40-byte GRH goes first, then the payload. */
 static int pinrxe_resp_ud_send(struct pinrxe_qp *qp,
 			       struct pinrxe_pkt_info *pkt)
@@ -194,7 +208,7 @@ static int pinrxe_resp_ud_send(struct pinrxe_qp *qp,
 	u8 grh[40] = {};
 	u32 status;
 
-	if (pinrxe_deth_qkey(pkt) != qp->attr.qkey) {
+	if (pinrxe_deth_qkey(pkt) != pinrxe_resp_qkey(qp)) {
 		pinrxe_counter_inc(qp_pdev(qp), PINRXE_CNT_DROP_QKEY);
 		return PINRXE_RESP_DROP;
 	}

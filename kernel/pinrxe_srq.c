@@ -6,11 +6,12 @@
  * lock and as a validated copy.  The SRQ limit is armed by modify_srq and
  * fires once, from a take, when fewer WQEs than the limit are left.
  *
- * Only basic user SRQs: XRC and tag-matching SRQs, kernel callers and
- * resizing (IB_SRQ_MAX_WR in modify_srq, not advertised with
- * IB_DEVICE_SRQ_RESIZE) answer -EOPNOTSUPP.  A resize would replace the
- * ring, and modify_srq has no response in which to tell the application
- * where to map the new one.
+ * Only basic SRQs: XRC and tag-matching SRQs and resizing (IB_SRQ_MAX_WR
+ * in modify_srq, not advertised with IB_DEVICE_SRQ_RESIZE) answer
+ * -EOPNOTSUPP.  A resize would replace the ring, and modify_srq has no
+ * response in which to tell the application where to map the new one.
+ * A kernel consumer's SRQ has its ring in kernel memory and is posted to
+ * with post_srq_recv (pinrxe_kpost.c).
  */
 #include <linux/log2.h>
 #include <linux/slab.h>
@@ -29,9 +30,8 @@ static_assert(sizeof(struct pinrxe_create_srq_resp) == 32);
  * @udata: receives struct pinrxe_create_srq_resp; NULL for kernel callers
  *
  * Return: 0; -EINVAL for a max_wr of 0, max_wr or max_sge over the device
- * limits, or a response buffer too small; -EOPNOTSUPP for kernel callers,
- * non-basic SRQs and unknown request data; -ENOMEM past max_srq or when
- * memory runs out.
+ * limits, or a response buffer too small; -EOPNOTSUPP for non-basic SRQs
+ * and unknown request data; -ENOMEM past max_srq or when memory runs out.
  */
 int pinrxe_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
 		      struct ib_udata *udata)
@@ -40,19 +40,25 @@ int pinrxe_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
 	struct pinrxe_create_srq_resp resp = {};
 	struct pinrxe_srq *srq = to_psrq(ibsrq);
 	struct ib_srq_attr *attr = &init->attr;
-	struct pinrxe_ucontext *uctx;
+	struct ib_ucontext *uctx = NULL;
 	u32 elem;
 	int err;
 
-	if (!udata || init->srq_type != IB_SRQT_BASIC)
+	if (init->srq_type != IB_SRQT_BASIC)
 		return -EOPNOTSUPP;
 	if (!attr->max_wr || attr->max_wr > pdev->attr.max_srq_wr ||
 	    attr->max_sge > pdev->attr.max_srq_sge)
 		return -EINVAL;
-	if (udata->inlen && !ib_is_udata_cleared(udata, 0, udata->inlen))
-		return -EOPNOTSUPP;
-	if (udata->outlen < sizeof(resp))
-		return -EINVAL;
+	if (udata) {
+		if (udata->inlen &&
+		    !ib_is_udata_cleared(udata, 0, udata->inlen))
+			return -EOPNOTSUPP;
+		if (udata->outlen < sizeof(resp))
+			return -EINVAL;
+		uctx = &rdma_udata_to_drv_context(udata,
+						  struct pinrxe_ucontext,
+						  ibuc)->ibuc;
+	}
 
 	if (atomic_inc_return(&pdev->num_srq) > pdev->attr.max_srq) {
 		err = -ENOMEM;
@@ -70,18 +76,19 @@ int pinrxe_create_srq(struct ib_srq *ibsrq, struct ib_srq_init_attr *init,
 		err = -ENOMEM;
 		goto err_count;
 	}
-	uctx = rdma_udata_to_drv_context(udata, struct pinrxe_ucontext, ibuc);
-	err = pinrxe_queue_init(&srq->queue, &uctx->ibuc, PINRXE_QUEUE_FROM_USER,
+	err = pinrxe_queue_init(&srq->queue, uctx, PINRXE_QUEUE_FROM_USER,
 				srq->num_wqe, elem);
 	if (err)
 		goto err_elem;
 
-	pinrxe_queue_mmap_info(&srq->queue, &resp.mi);
-	resp.num_wqe = srq->num_wqe;
-	resp.wqe_size = elem;
-	err = ib_copy_to_udata(udata, &resp, sizeof(resp));
-	if (err)
-		goto err_queue;
+	if (udata) {
+		pinrxe_queue_mmap_info(&srq->queue, &resp.mi);
+		resp.num_wqe = srq->num_wqe;
+		resp.wqe_size = elem;
+		err = ib_copy_to_udata(udata, &resp, sizeof(resp));
+		if (err)
+			goto err_queue;
+	}
 	attr->max_wr = srq->num_wqe;
 	attr->max_sge = srq->max_sge;
 	return 0;

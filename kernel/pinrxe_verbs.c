@@ -2,14 +2,15 @@
 /*
  * Verbs glue: the ib_device_ops table and the device- and port-level verbs.
  *
- * Only what works is advertised.  Queue pairs and memory regions are not
- * implemented yet, so their limits are reported as zero and
- * their ops are left unset: ib_core then answers EOPNOTSUPP to userspace and
- * keeps kernel clients (MAD, CM) away from the device.
+ * Only what works is advertised; what is missing has no op, so ib_core
+ * answers EOPNOTSUPP.  The port is a RoCEv2 port with the MAD and CM
+ * capabilities: ib_mad creates its GSI QP (QP1) on it, and ib_cm and
+ * rdma_cm work over it, with the kernel verbs their consumers need.
  */
 #include <linux/module.h>
 #include <net/addrconf.h>
 #include <rdma/ib_addr.h>
+#include <rdma/ib_mad.h>
 #include <rdma/ib_verbs.h>
 
 #include "pinrxe.h"
@@ -31,6 +32,12 @@ static int pinrxe_query_device(struct ib_device *ibdev,
 		return -EINVAL;
 	*attr = to_pdev(ibdev)->attr;
 	return 0;
+}
+
+/* The IBA's port violation counters are 16 bits and stop at the top. */
+static u16 pinrxe_port_cntr(struct pinrxe_dev *pdev, enum pinrxe_counter c)
+{
+	return min_t(s64, atomic64_read(&pdev->counters[c]), U16_MAX);
 }
 
 /**
@@ -65,6 +72,9 @@ static int pinrxe_query_port(struct ib_device *ibdev, u32 port_num,
 	attr->max_msg_sz = PINRXE_MAX_MSG_SZ;
 	attr->max_vl_num = 1;
 	attr->ip_gids = true;
+	attr->port_cap_flags = IB_PORT_CM_SUP;
+	attr->bad_pkey_cntr = pinrxe_port_cntr(pdev, PINRXE_CNT_DROP_PKEY);
+	attr->qkey_viol_cntr = pinrxe_port_cntr(pdev, PINRXE_CNT_DROP_QKEY);
 	if (ib_get_eth_speed(ibdev, port_num, &attr->active_speed,
 			     &attr->active_width)) {
 		attr->state = IB_PORT_DOWN;
@@ -99,17 +109,19 @@ static int pinrxe_query_pkey(struct ib_device *ibdev, u32 port_num, u16 index,
  * @port_num: the port
  * @immutable: filled here
  *
- * RoCEv2 only.  The MAD capability is left out until the GSI QP exists.
+ * A RoCEv2 port with what rdma_rxe's has: MADs (ib_mad opens QP1 and
+ * sizes its buffers by max_mad_size), the IB CM (ib_cm, and rdma_cm on
+ * top) and AF_IB addressing for rdma_cm.
  *
- * Return: 0, or the error of the port query.
+ * Return: 0.
  */
 static int pinrxe_get_port_immutable(struct ib_device *ibdev, u32 port_num,
 				     struct ib_port_immutable *immutable)
 {
-	immutable->core_cap_flags = RDMA_CORE_CAP_PROT_ROCE_UDP_ENCAP |
-				    RDMA_CORE_CAP_ETH_AH;
+	immutable->core_cap_flags = RDMA_CORE_PORT_IBA_ROCE_UDP_ENCAP;
 	immutable->gid_tbl_len = PINRXE_GID_TBL_LEN;
 	immutable->pkey_tbl_len = PINRXE_PKEY_TBL_LEN;
+	immutable->max_mad_size = IB_MGMT_MAD_SIZE;
 	return 0;
 }
 
@@ -197,9 +209,11 @@ static const struct ib_device_ops pinrxe_dev_ops = {
 	.uverbs_abi_ver = PINRXE_UVERBS_ABI_VERSION,
 
 	.alloc_hw_port_stats = pinrxe_alloc_hw_port_stats,
+	.alloc_mr = pinrxe_alloc_mr,
 	.alloc_mw = pinrxe_alloc_mw,
 	.alloc_pd = pinrxe_alloc_pd,
 	.alloc_ucontext = pinrxe_alloc_ucontext,
+	.create_ah = pinrxe_create_ah,
 	.create_cq = pinrxe_create_cq,
 	.create_qp = pinrxe_create_qp,
 	.create_srq = pinrxe_create_srq,
@@ -215,13 +229,17 @@ static const struct ib_device_ops pinrxe_dev_ops = {
 	.destroy_srq = pinrxe_destroy_srq,
 	.modify_qp = pinrxe_modify_qp,
 	.modify_srq = pinrxe_modify_srq,
+	.poll_cq = pinrxe_poll_cq,
 	.post_recv = pinrxe_post_recv,
 	.post_send = pinrxe_post_send,
+	.post_srq_recv = pinrxe_post_srq_recv,
 	.disassociate_ucontext = pinrxe_disassociate_ucontext,
 	.get_dev_fw_str = pinrxe_get_dev_fw_str,
+	.get_dma_mr = pinrxe_get_dma_mr,
 	.get_hw_stats = pinrxe_get_hw_stats,
 	.get_link_layer = pinrxe_get_link_layer,
 	.get_port_immutable = pinrxe_get_port_immutable,
+	.map_mr_sg = pinrxe_map_mr_sg,
 	.mmap = pinrxe_mmap,
 	.mmap_free = pinrxe_mmap_free,
 	.query_device = pinrxe_query_device,
@@ -272,8 +290,15 @@ static void pinrxe_init_attr(struct pinrxe_dev *pdev)
 	attr->max_srq_wr = PINRXE_MAX_SRQ_WR;
 	attr->max_srq_sge = PINRXE_MAX_SGE;
 	attr->max_ah = PINRXE_MAX_AH;
-	/* Windows of type 1 and 2B (bound to a QP), as rdma_rxe offers. */
+	attr->max_fast_reg_page_list_len = PINRXE_MAX_FR_PAGES;
+	attr->local_ca_ack_delay = PINRXE_LOCAL_CA_ACK_DELAY;
+	/*
+	 * Memory windows of type 1 and 2B (bound to a QP), as rdma_rxe
+	 * offers, for processes; the memory management extensions (fast
+	 * registration, local and remote invalidation) for kernel consumers.
+	 */
 	attr->device_cap_flags = IB_DEVICE_SYS_IMAGE_GUID |
+				 IB_DEVICE_MEM_MGT_EXTENSIONS |
 				 IB_DEVICE_MEM_WINDOW |
 				 IB_DEVICE_MEM_WINDOW_TYPE_2B;
 	/* Devices made with `rdma link add` may be removed with `link del`. */

@@ -20,7 +20,7 @@ if [ ! -x "$tools/scripts/checkpatch.pl" ] || [ "$tarball" -nt "$tools/stamp" ];
 fi
 
 cd "$top"
-files=(kernel/*.c kernel/*.h tests/kmod/*.c)
+files=(kernel/*.c kernel/*.h tests/kmod/*.c tests/kmod/*/*.c)
 rc=0
 "$tools/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
 	-f "${files[@]}" || rc=1

@@ -65,11 +65,20 @@ static int cqinject_post(const char *val, const struct kernel_param *kp)
 		err = PTR_ERR(res);
 		goto put_dev;
 	}
+	/*
+	 * A kernel consumer's CQ (ib_mad's) takes completions of its own QPs
+	 * only: made-up ones would reach its handlers as pointers.
+	 */
+	if (rdma_is_kernel_res(res)) {
+		err = -EINVAL;
+		goto put_res;
+	}
 	cq = to_pcq(container_of(res, struct ib_cq, res));
 	for (i = 0; i < count && !err; i++) {
 		cqinject_fill(&cqe, wr_id + i);
-		err = pinrxe_cq_post(cq, &cqe, solicited);
+		err = pinrxe_cq_post(cq, &cqe, NULL, solicited);
 	}
+put_res:
 	rdma_restrack_put(res);
 put_dev:
 	ib_device_put(ibdev);
