@@ -2,7 +2,8 @@
 # MADs between two pinrxe devices (one per network namespace on a veth
 # pair) carrying ib_cm and rdma_cm, and what runs on them: rping with data
 # validation, ucmatose, udaddy, perftest over rdma_cm (ib_write_bw -R);
-# a kernel verbs consumer with fast-registration MRs (tests/kmod/kverbs);
+# a kernel verbs consumer with fast-registration MRs, local and remote
+# invalidation (tests/kmod/kverbs);
 # rping between pinrxe and rdma_rxe; and module unload while rdma_cm
 # listeners are bound to a pinrxe device.
 . "$RDMAPIN_TOP/tests/lib.sh"

@@ -15,7 +15,11 @@
  * - IB_WR_LOCAL_INV, registration again under a new key, a registration
  *   of an MR that is already valid failing, and then accesses with an
  *   invalidated key failing: a remote RDMA WRITE with IB_WC_REM_ACCESS_ERR
- *   (the target memory unchanged), a local SGE with IB_WC_LOC_PROT_ERR.
+ *   (the target memory unchanged), a local SGE with IB_WC_LOC_PROT_ERR;
+ * - IB_WR_SEND_WITH_INV from the peer invalidating the fast-registration
+ *   MR's rkey (B's receive completion saying which), after which an RDMA
+ *   WRITE with it fails; and one naming the DMA MR's key, which cannot be
+ *   invalidated, failing B's receive with IB_WC_REM_INV_REQ_ERR.
  *
  *   echo "DEV_A DEV_B" > /sys/module/pinrxe_kverbs/parameters/run
  *   cat /sys/module/pinrxe_kverbs/parameters/log
@@ -321,6 +325,20 @@ static int kv_post_send(struct kv_side *s, u64 wr_id, u32 offset, u32 len,
 	return ib_post_send(s->qp, &wr, NULL);
 }
 
+/* A signaled SEND_WITH_INV of @len bytes naming @rkey, from the DMA lkey. */
+static int kv_post_send_inv(struct kv_side *s, u64 wr_id, u32 len, u32 rkey)
+{
+	struct ib_sge sge = { .addr = s->dma, .length = len,
+			      .lkey = s->pd->local_dma_lkey };
+	struct ib_send_wr wr = {
+		.wr_id = wr_id, .sg_list = &sge, .num_sge = 1,
+		.opcode = IB_WR_SEND_WITH_INV, .send_flags = IB_SEND_SIGNALED,
+		.ex.invalidate_rkey = rkey,
+	};
+
+	return ib_post_send(s->qp, &wr, NULL);
+}
+
 static int kv_post_rdma(struct kv_side *s, u64 wr_id, enum ib_wr_opcode op,
 			u32 offset, u32 len, u64 remote, u32 rkey)
 {
@@ -593,6 +611,54 @@ static void kv_test_frmr(struct kv_side *a, struct kv_side *b,
 		  "SEND from the invalidated lkey fails: local protection error");
 }
 
+/*
+ * Remote invalidation: A's SEND_WITH_INV names the rkey of B's
+ * fast-registration MR, registered afresh under @key.
+ */
+static void kv_test_send_inv(struct kv_side *a, struct kv_side *b,
+			     struct kv_frmr *fr)
+{
+	struct ib_wc wc;
+	u32 k3, i;
+
+	ib_update_fast_reg_key(fr->mr, ib_inc_rkey(fr->mr->rkey) & 0xff);
+	k3 = fr->mr->rkey;
+	kv_post_reg(b, 30, fr->mr, k3);
+	kv_expect(b, 30, IB_WC_SUCCESS, IB_WC_REG_MR,
+		  "IB_WR_REG_MR after the invalidation completes");
+	for (i = 0; i < KV_PAGES; i++)
+		memset(fr->page[i], 0x5a, PAGE_SIZE);
+	kv_write(a, fr, 31, 0, 256, 8, k3, IB_WC_SUCCESS,
+		 "RDMA WRITE through the third key completes");
+	kv_check(kv_fr_holds(fr, 0, 256, 8, 0x5a), "the write landed");
+
+	kv_post_recv(b, 104, 0, KV_MSG);
+	kv_post_send_inv(a, 32, 64, k3);
+	kv_expect(a, 32, IB_WC_SUCCESS, IB_WC_SEND,
+		  "SEND_WITH_INV of the MR's rkey from the peer completes");
+	if (kv_wait(b, 104, &wc))
+		kv_check(wc.status == IB_WC_SUCCESS &&
+			 wc.opcode == IB_WC_RECV && wc.byte_len == 64 &&
+			 (wc.wc_flags & IB_WC_WITH_INVALIDATE) &&
+			 wc.ex.invalidate_rkey == k3,
+			 "B's receive says which rkey was invalidated");
+	kv_write(a, fr, 33, 0, 64, 9, k3, IB_WC_REM_ACCESS_ERR,
+		 "RDMA WRITE with the remotely invalidated rkey fails: remote access error");
+	kv_check(kv_fr_holds(fr, 0, 256, 8, 0x5a),
+		 "the MR is unchanged by the refused write");
+
+	if (!kv_check(!kv_connect_both(a, b), "the QPs reconnect after it"))
+		return;
+	/* The DMA MR is not a fast-registration MR: no invalidation. */
+	kv_post_recv(b, 105, 0, KV_MSG);
+	kv_post_send_inv(a, 34, 64, b->pd->local_dma_lkey);
+	kv_expect(a, 34, IB_WC_SUCCESS, IB_WC_SEND,
+		  "SEND_WITH_INV of the peer's DMA MR key is delivered");
+	if (kv_wait(b, 105, &wc))
+		kv_check(wc.status == IB_WC_REM_INV_REQ_ERR && wc.qp == b->qp,
+			 "B's receive completes with IB_WC_REM_INV_REQ_ERR");
+}
+
 static int kv_run(const char *name_a, const char *name_b)
 {
 	struct kv_side a = {}, b = {};
@@ -627,6 +693,10 @@ static int kv_run(const char *name_a, const char *name_b)
 
 	kv_test_send(&a, &b);
 	kv_test_frmr(&a, &b, &fr);
+	/* kv_test_frmr() left the QPs in ERR and the MR FREE. */
+	if (kv_check(!kv_connect_both(&a, &b),
+		     "the QPs reconnect for remote invalidation"))
+		kv_test_send_inv(&a, &b, &fr);
 	err = 0;
 out:
 	kv_fr_cleanup(&b, &fr);
