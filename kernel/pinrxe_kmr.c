@@ -203,8 +203,8 @@ static bool pinrxe_fast_reg_ok(struct pinrxe_mr *mr, struct ib_pd *pd,
  * the key its lkey and rkey, and it turns VALID.  Run from the QP's task.
  *
  * Return: 0, or -EINVAL when the key names no fast-registration MR of
- * @pd, the MR is not FREE, the access is invalid, or the range exceeds
- * the staged pages.
+ * @pd, the MR is not FREE, the access is invalid, the range exceeds the
+ * staged pages, or the MR is being deregistered.
  */
 int pinrxe_fast_reg(struct pinrxe_dev *pdev, struct ib_pd *pd,
 		    const struct pinrxe_send_wqe *wqe)
@@ -235,9 +235,15 @@ int pinrxe_fast_reg(struct pinrxe_dev *pdev, struct ib_pd *pd,
 	mr->access = wqe->wr.reg.access;
 	WRITE_ONCE(mr->lkey, wqe->wr.reg.key);
 	WRITE_ONCE(mr->rkey, wqe->wr.reg.key);
-	/* The translation before the state that lets lookups use it. */
-	smp_store_release(&mr->state, PINRXE_MR_VALID);
-	err = 0;
+	/*
+	 * Release: the translation before the state that lets lookups use
+	 * it.  Only from BUSY: a dereg that started meanwhile has set
+	 * INVALID and waits for our reference; VALID over it would hand the
+	 * MR out again while dereg frees it.
+	 */
+	if (cmpxchg_release(&mr->state, PINRXE_MR_BUSY, PINRXE_MR_VALID) ==
+	    PINRXE_MR_BUSY)
+		err = 0;
 out:
 	pinrxe_mr_put(mr);
 	return err;
