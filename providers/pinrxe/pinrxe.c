@@ -121,6 +121,30 @@ static struct pinrxe_ring_hdr *pinrxe_map_cq_ring(struct ibv_context *context,
 	return ring == MAP_FAILED ? NULL : ring;
 }
 
+/*
+ * Map the ring of a CQ the kernel just created; on failure destroy the
+ * kernel's CQ again and free @cq.  Returns 0 or an errno value.
+ */
+static int pinrxe_cq_setup(struct ibv_context *context, struct pinrxe_cq *cq,
+			   const struct pinrxe_create_cq_resp *drv)
+{
+	int ret;
+
+	cq->ring = pinrxe_map_cq_ring(context, &drv->mi, drv->num_cqe);
+	if (!cq->ring) {
+		ret = errno;
+		ibv_cmd_destroy_cq(&cq->vcq.cq);
+		free(cq);
+		return ret;
+	}
+	cq->map_size = drv->mi.size;
+	cq->num_cqe = drv->num_cqe;
+	cq->cons = 0;
+	cq->cur = NULL;
+	pthread_spin_init(&cq->lock, PTHREAD_PROCESS_PRIVATE);
+	return 0;
+}
+
 static struct ibv_cq *pinrxe_create_cq(struct ibv_context *context, int cqe,
 				       struct ibv_comp_channel *channel,
 				       int comp_vector)
@@ -134,28 +158,21 @@ static struct ibv_cq *pinrxe_create_cq(struct ibv_context *context, int cqe,
 	if (!cq)
 		return NULL;
 
-	ret = ibv_cmd_create_cq(context, cqe, channel, comp_vector, &cq->ibv_cq,
-				NULL, 0, &resp.ibv_resp, sizeof(resp));
+	ret = ibv_cmd_create_cq(context, cqe, channel, comp_vector,
+				&cq->vcq.cq, NULL, 0, &resp.ibv_resp,
+				sizeof(resp));
 	if (ret) {
 		free(cq);
 		errno = ret;
 		return NULL;
 	}
 
-	cq->ring = pinrxe_map_cq_ring(context, &resp.drv.mi, resp.drv.num_cqe);
-	if (!cq->ring) {
-		ret = errno;
-		ibv_cmd_destroy_cq(&cq->ibv_cq);
-		free(cq);
+	ret = pinrxe_cq_setup(context, cq, &resp.drv);
+	if (ret) {
 		errno = ret;
 		return NULL;
 	}
-	cq->map_size = resp.drv.mi.size;
-	cq->num_cqe = resp.drv.num_cqe;
-	cq->cons = 0;
-	pthread_spin_init(&cq->lock, PTHREAD_PROCESS_PRIVATE);
-
-	return &cq->ibv_cq;
+	return &cq->vcq.cq;
 }
 
 static int pinrxe_destroy_cq(struct ibv_cq *ibcq)
@@ -276,6 +293,234 @@ static int pinrxe_poll_cq(struct ibv_cq *ibcq, int ne, struct ibv_wc *wc)
 	return n;
 }
 
+/*
+ * The ibv_cq_ex poll API.  start_poll takes the CQ lock and end_poll drops
+ * it (start_poll drops it itself when it returns an error or ENOENT); in
+ * between, cq->cur is the completion at the consumer index that the
+ * ibv_wc_read_*() calls read, and next_poll consumes it.  Like poll_cq,
+ * nothing here makes a system call.
+ */
+#define PINRXE_WC_EX_FLAGS (IBV_WC_EX_WITH_BYTE_LEN | IBV_WC_EX_WITH_IMM | \
+			    IBV_WC_EX_WITH_QP_NUM | IBV_WC_EX_WITH_SRC_QP | \
+			    IBV_WC_EX_WITH_SLID | IBV_WC_EX_WITH_SL | \
+			    IBV_WC_EX_WITH_DLID_PATH_BITS)
+
+/* Make the completion at the consumer index current: 0, ENOENT or EIO. */
+static int pinrxe_cq_ex_load(struct pinrxe_cq *cq)
+{
+	const struct pinrxe_cqe *elems;
+	uint32_t prod;
+
+	cq->cur = NULL;
+	if (!cq->ring)
+		return EIO;
+	prod = __atomic_load_n(&cq->ring->producer, __ATOMIC_ACQUIRE);
+	if (prod - cq->cons > cq->num_cqe)
+		return EIO;
+	if (prod == cq->cons)
+		return ENOENT;
+	elems = (const void *)((const char *)cq->ring + PINRXE_RING_HDR_SIZE);
+	cq->cur = &elems[cq->cons & (cq->num_cqe - 1)];
+	cq->vcq.cq_ex.wr_id = cq->cur->wr_id;
+	cq->vcq.cq_ex.status = cq->cur->status;
+	return 0;
+}
+
+/* Consume the current completion, handing its slot back to the kernel. */
+static void pinrxe_cq_ex_consume(struct pinrxe_cq *cq)
+{
+	if (!cq->cur)
+		return;
+	cq->cur = NULL;
+	cq->cons++;
+	__atomic_store_n(&cq->ring->consumer, cq->cons, __ATOMIC_RELEASE);
+}
+
+static int pinrxe_start_poll(struct ibv_cq_ex *ibcq,
+			     struct ibv_poll_cq_attr *attr)
+{
+	struct pinrxe_cq *cq = to_pcq_ex(ibcq);
+	int ret;
+
+	if (attr->comp_mask)
+		return EINVAL;
+	pthread_spin_lock(&cq->lock);
+	ret = pinrxe_cq_ex_load(cq);
+	if (ret)
+		pthread_spin_unlock(&cq->lock);
+	return ret;
+}
+
+static int pinrxe_next_poll(struct ibv_cq_ex *ibcq)
+{
+	struct pinrxe_cq *cq = to_pcq_ex(ibcq);
+
+	pinrxe_cq_ex_consume(cq);
+	return pinrxe_cq_ex_load(cq);
+}
+
+static void pinrxe_end_poll(struct ibv_cq_ex *ibcq)
+{
+	struct pinrxe_cq *cq = to_pcq_ex(ibcq);
+
+	pinrxe_cq_ex_consume(cq);
+	pthread_spin_unlock(&cq->lock);
+}
+
+static enum ibv_wc_opcode pinrxe_wc_read_opcode(struct ibv_cq_ex *ibcq)
+{
+	return to_pcq_ex(ibcq)->cur->opcode;
+}
+
+static uint32_t pinrxe_wc_read_vendor_err(struct ibv_cq_ex *ibcq)
+{
+	return to_pcq_ex(ibcq)->cur->vendor_err;
+}
+
+static uint32_t pinrxe_wc_read_byte_len(struct ibv_cq_ex *ibcq)
+{
+	return to_pcq_ex(ibcq)->cur->byte_len;
+}
+
+/* Also ibv_wc_read_invalidated_rkey(): the two share the field. */
+static __be32 pinrxe_wc_read_imm_data(struct ibv_cq_ex *ibcq)
+{
+	return to_pcq_ex(ibcq)->cur->ex.imm_data;
+}
+
+static uint32_t pinrxe_wc_read_qp_num(struct ibv_cq_ex *ibcq)
+{
+	return to_pcq_ex(ibcq)->cur->qp_num;
+}
+
+static uint32_t pinrxe_wc_read_src_qp(struct ibv_cq_ex *ibcq)
+{
+	return to_pcq_ex(ibcq)->cur->src_qp;
+}
+
+static unsigned int pinrxe_wc_read_wc_flags(struct ibv_cq_ex *ibcq)
+{
+	uint32_t flags = to_pcq_ex(ibcq)->cur->flags;
+
+	return (flags & PINRXE_CQE_GRH ? IBV_WC_GRH : 0) |
+	       (flags & PINRXE_CQE_WITH_IMM ? IBV_WC_WITH_IMM : 0) |
+	       (flags & PINRXE_CQE_WITH_INV ? IBV_WC_WITH_INV : 0);
+}
+
+static uint32_t pinrxe_wc_read_slid(struct ibv_cq_ex *ibcq)
+{
+	return to_pcq_ex(ibcq)->cur->slid;
+}
+
+static uint8_t pinrxe_wc_read_sl(struct ibv_cq_ex *ibcq)
+{
+	return to_pcq_ex(ibcq)->cur->sl;
+}
+
+static uint8_t pinrxe_wc_read_dlid_path_bits(struct ibv_cq_ex *ibcq)
+{
+	return to_pcq_ex(ibcq)->cur->dlid_path_bits;
+}
+
+static void pinrxe_cq_ex_init_ops(struct ibv_cq_ex *cq)
+{
+	cq->start_poll = pinrxe_start_poll;
+	cq->next_poll = pinrxe_next_poll;
+	cq->end_poll = pinrxe_end_poll;
+	cq->read_opcode = pinrxe_wc_read_opcode;
+	cq->read_vendor_err = pinrxe_wc_read_vendor_err;
+	cq->read_wc_flags = pinrxe_wc_read_wc_flags;
+	cq->read_byte_len = pinrxe_wc_read_byte_len;
+	cq->read_imm_data = pinrxe_wc_read_imm_data;
+	cq->read_qp_num = pinrxe_wc_read_qp_num;
+	cq->read_src_qp = pinrxe_wc_read_src_qp;
+	cq->read_slid = pinrxe_wc_read_slid;
+	cq->read_sl = pinrxe_wc_read_sl;
+	cq->read_dlid_path_bits = pinrxe_wc_read_dlid_path_bits;
+}
+
+/*
+ * Completion timestamps, flow tags and the other optional fields are not
+ * supported; neither is a parent domain, or ignoring overruns.  Single-
+ * threaded use is only a hint: the CQ lock stays.
+ */
+static struct ibv_cq_ex *pinrxe_create_cq_ex(struct ibv_context *context,
+					     struct ibv_cq_init_attr_ex *attr)
+{
+	struct upinrxe_create_cq_ex_resp resp = {};
+	struct pinrxe_cq *cq;
+	int ret;
+
+	if ((attr->wc_flags & ~PINRXE_WC_EX_FLAGS) ||
+	    (attr->comp_mask & ~IBV_CQ_INIT_ATTR_MASK_FLAGS) ||
+	    ((attr->comp_mask & IBV_CQ_INIT_ATTR_MASK_FLAGS) &&
+	     (attr->flags & ~IBV_CREATE_CQ_ATTR_SINGLE_THREADED))) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+
+	cq = calloc(1, sizeof(*cq));
+	if (!cq)
+		return NULL;
+
+	ret = ibv_cmd_create_cq_ex(context, attr, &cq->vcq, NULL, 0,
+				   &resp.ibv_resp, sizeof(resp), 0);
+	if (ret) {
+		free(cq);
+		errno = ret;
+		return NULL;
+	}
+
+	ret = pinrxe_cq_setup(context, cq, &resp.drv);
+	if (ret) {
+		errno = ret;
+		return NULL;
+	}
+	pinrxe_cq_ex_init_ops(&cq->vcq.cq_ex);
+	return &cq->vcq.cq_ex;
+}
+
+/*
+ * Drop the completions of QP @qpn that were not yet polled, for a QP moved
+ * to RESET: its work is gone, and completions left behind would be taken
+ * for those of the work posted after it is brought up again (libmlx5 does
+ * the same).  The kernel adds no completion for a QP in RESET, and only
+ * writes slots past the producer index read here, so the entries of other
+ * QPs are moved up over the dropped ones, keeping their order, and the
+ * consumer index advances past the space freed.
+ */
+void pinrxe_cq_clean(struct ibv_cq *ibcq, uint32_t qpn)
+{
+	struct pinrxe_cq *cq = to_pcq(ibcq);
+	struct pinrxe_cqe *elems;
+	uint32_t prod, cons, mask, i, freed = 0;
+
+	pthread_spin_lock(&cq->lock);
+	if (!cq->ring)
+		goto out;
+	elems = (void *)((char *)cq->ring + PINRXE_RING_HDR_SIZE);
+	mask = cq->num_cqe - 1;
+	cons = cq->cons;
+	prod = __atomic_load_n(&cq->ring->producer, __ATOMIC_ACQUIRE);
+	/* A corrupt ring is left for poll_cq to report. */
+	if (prod - cons > cq->num_cqe)
+		goto out;
+	for (i = prod; i != cons;) {
+		i--;
+		if (elems[i & mask].qp_num == qpn)
+			freed++;
+		else if (freed)
+			elems[(i + freed) & mask] = elems[i & mask];
+	}
+	if (freed) {
+		cq->cons = cons + freed;
+		__atomic_store_n(&cq->ring->consumer, cq->cons,
+				 __ATOMIC_RELEASE);
+	}
+out:
+	pthread_spin_unlock(&cq->lock);
+}
+
 static struct ibv_mr *pinrxe_reg_mr(struct ibv_pd *pd, void *addr,
 				    size_t length, uint64_t hca_va, int access)
 {
@@ -326,6 +571,7 @@ static const struct verbs_context_ops pinrxe_ctx_ops = {
 	.alloc_pd = pinrxe_alloc_pd,
 	.create_ah = pinrxe_create_ah,
 	.create_cq = pinrxe_create_cq,
+	.create_cq_ex = pinrxe_create_cq_ex,
 	.create_qp = pinrxe_create_qp,
 	.create_qp_ex = pinrxe_create_qp_ex,
 	.create_srq = pinrxe_create_srq,

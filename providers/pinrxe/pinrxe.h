@@ -26,21 +26,29 @@ struct pinrxe_context {
  * with resize, which replaces the ring.  cons is the consumer index; the
  * copy in the ring header is only for the kernel.  ring is NULL when a
  * resize succeeded in the kernel but the new ring could not be mapped:
- * the CQ then fails every poll and can only be destroyed.
+ * the CQ then fails every poll and can only be destroyed.  cur is the
+ * completion an ibv_cq_ex poll (start_poll .. end_poll, which hold lock)
+ * is reading, at cons, or NULL.
  */
 struct pinrxe_cq {
-	struct ibv_cq		ibv_cq;
+	struct verbs_cq		vcq;
 	pthread_spinlock_t	lock;
 	struct pinrxe_ring_hdr	*ring;
 	size_t			map_size;
 	uint32_t		num_cqe;
 	uint32_t		cons;
+	const struct pinrxe_cqe	*cur;
 };
 
 /* The core responses followed by ours, as the ibv_cmd_* helpers want them. */
 struct upinrxe_create_cq_resp {
 	struct ib_uverbs_create_cq_resp	ibv_resp;
 	struct pinrxe_create_cq_resp	drv;
+};
+
+struct upinrxe_create_cq_ex_resp {
+	struct ib_uverbs_ex_create_cq_resp	ibv_resp;
+	struct pinrxe_create_cq_resp		drv;
 };
 
 struct upinrxe_resize_cq_resp {
@@ -62,7 +70,12 @@ static inline struct pinrxe_context *to_pctx(struct ibv_context *ibctx)
 
 static inline struct pinrxe_cq *to_pcq(struct ibv_cq *ibcq)
 {
-	return container_of(ibcq, struct pinrxe_cq, ibv_cq);
+	return container_of(ibcq, struct pinrxe_cq, vcq.cq);
+}
+
+static inline struct pinrxe_cq *to_pcq_ex(struct ibv_cq_ex *ibcq)
+{
+	return container_of(ibcq, struct pinrxe_cq, vcq.cq_ex);
 }
 
 /*
@@ -140,6 +153,9 @@ static inline struct pinrxe_ah *to_pah(struct ibv_ah *ibah)
 {
 	return container_of(ibah, struct pinrxe_ah, ibv_ah);
 }
+
+/* pinrxe.c */
+void pinrxe_cq_clean(struct ibv_cq *ibcq, uint32_t qpn);
 
 /* pinrxe_qp.c: queue pairs, shared receive queues, address handles */
 struct ibv_qp *pinrxe_create_qp(struct ibv_pd *pd,

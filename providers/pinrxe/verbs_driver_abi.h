@@ -491,6 +491,31 @@ int ibv_cmd_resize_cq(struct ibv_cq *cq, int cqe, struct ibv_resize_cq *cmd,
 		      size_t resp_size);
 
 /*
+ * Extended CQs (ibv_create_cq_ex()).  A provider CQ embeds struct verbs_cq,
+ * so one object serves the classic verbs (ibv_cq) and the ibv_cq_ex poll
+ * API; libibverbs calls verbs_init_cq() itself after create_cq_ex returns.
+ * ibv_cmd_create_cq_ex() fills in the ibv_cq part as ibv_cmd_create_cq()
+ * does; cmd may be NULL when there is no driver-private request; cmd_flags
+ * (CREATE_CQ_CMD_FLAGS_*) is 0 here.  The driver-private response follows
+ * struct ib_uverbs_ex_create_cq_resp in *resp.
+ */
+struct verbs_cq {
+	union {
+		struct ibv_cq cq;
+		struct ibv_cq_ex cq_ex;
+	};
+};
+
+struct ibv_create_cq_ex;
+
+int ibv_cmd_create_cq_ex(struct ibv_context *context,
+			 const struct ibv_cq_init_attr_ex *cq_attr,
+			 struct verbs_cq *cq, struct ibv_create_cq_ex *cmd,
+			 size_t cmd_size,
+			 struct ib_uverbs_ex_create_cq_resp *resp,
+			 size_t resp_size, uint32_t cmd_flags);
+
+/*
  * Queue pairs.  A provider QP embeds struct verbs_qp; libibverbs fills in
  * the ibv_qp part (handle, qp_num, state, CQs...) and comp_mask in the
  * ibv_cmd_create_qp* helpers, and reads comp_mask (VERBS_QP_EX) in
