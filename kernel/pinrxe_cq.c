@@ -145,9 +145,9 @@ int pinrxe_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
  * Completions not yet polled move to the new ring; first the QPs that
  * complete to the CQ catch up on work posted before (pinrxe_qp_settle_cq()),
  * so their completions count.  Completions posted meanwhile wait for the
- * switch on the CQ lock, so none is lost.  The
- * application must not poll while this runs (the provider holds its CQ
- * lock) and must map the new ring afterwards: the old one is dead.
+ * switch on the CQ lock, so none is lost.  The application must not poll
+ * while this runs (the provider holds its CQ lock) and must map the new
+ * ring afterwards: the old one is dead.
  *
  * Return: 0; -EINVAL for a depth of 0 or above max_cqe, for a depth below
  * the number of completions pending (the requested depth, even when the
