@@ -31,10 +31,19 @@ def kind(status):
 
 def parse(path):
     """Return ({test id: kind}, tests run per the summary)."""
-    results, ran, cur = {}, None, None
+    results, ran, cur, done = {}, None, None, False
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
+            m = RAN_RE.match(line)
+            if m:
+                ran = int(m.group(1))
+                continue
+            # The failure details and the summary follow the results.
+            if line.startswith("=" * 20) or line.startswith("-" * 20):
+                done = True
+            if done:
+                continue
             m = TEST_RE.match(line)
             if m:
                 cur = m.group(2)
@@ -43,14 +52,7 @@ def parse(path):
                     results[cur] = kind(rest)
                     cur = None
                 continue
-            m = RAN_RE.match(line)
-            if m:
-                ran = int(m.group(1))
-                continue
             if cur is None:
-                continue
-            if line.startswith("=" * 20) or line.startswith("-" * 20):
-                cur = None
                 continue
             # The docstring line, or output the test printed, then status.
             tail = line.rsplit(" ... ", 1)[-1]
