@@ -232,14 +232,16 @@ err_drop:
 	return ret;
 }
 
-/* rkey is the lkey when remote access is allowed, else 0 (no rkey). */
+/*
+ * The rkey is the lkey, whatever the access rights: what a remote access
+ * may do is checked against the MR's rights at each access, so a key
+ * handed to a peer stays valid when rereg adds remote rights later, as
+ * with rdma_rxe and mlx5.
+ */
 static void pinrxe_mr_set_keys(struct pinrxe_mr *mr, u32 variant)
 {
 	mr->ibmr.lkey = mr->index << 8 | (variant & 0xff);
-	mr->ibmr.rkey = mr->access & (IB_ACCESS_REMOTE_READ |
-				      IB_ACCESS_REMOTE_WRITE |
-				      IB_ACCESS_REMOTE_ATOMIC) ?
-			mr->ibmr.lkey : 0;
+	mr->ibmr.rkey = mr->ibmr.lkey;
 }
 
 static void pinrxe_mr_account(struct pinrxe_dev *pdev, long npages)
@@ -304,7 +306,8 @@ struct pinrxe_mr *pinrxe_mr_get(struct pinrxe_dev *pdev, u32 key,
 	smp_mb__after_atomic();
 	/* Acquire: pairs with rereg's release of a new translation. */
 	state = smp_load_acquire(&mr->state);
-	if (state != PINRXE_MR_VALID || mr->ibmr.pd != pd) {
+	/* ib_core moves the MR to another PD after a rereg, concurrently. */
+	if (state != PINRXE_MR_VALID || READ_ONCE(mr->ibmr.pd) != pd) {
 		*err = -EINVAL;
 		goto err_put;
 	}
@@ -404,6 +407,26 @@ void pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
 	}
 }
 
+/*
+ * Map the 8-byte word of @mr at @iova, which pinrxe_mr_get() checked to be
+ * inside the MR; NULL when it is not 8-byte aligned.  An aligned word
+ * never crosses a page.  Unmap with kunmap_local().
+ */
+static u64 *pinrxe_mr_map_u64(struct pinrxe_mr *mr, u64 iova)
+{
+	u64 off = iova - mr->iova + mr->offset;
+	const struct pinrxe_seg *seg;
+	u64 in_seg;
+	u64 *va;
+
+	if (iova & 7)
+		return NULL;
+	seg = pinrxe_find_seg(&mr->pins, off >> PAGE_SHIFT);
+	in_seg = off - ((u64)seg->first << PAGE_SHIFT);
+	va = kmap_local_pfn(seg->pfn + (in_seg >> PAGE_SHIFT));
+	return va + offset_in_page(in_seg) / sizeof(*va);
+}
+
 /**
  * pinrxe_mr_atomic() - an RDMA atomic on 8 bytes of an MR
  * @mr: the MR, held, with [@iova, @iova + 8) checked
@@ -418,21 +441,38 @@ void pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
 int pinrxe_mr_atomic(struct pinrxe_mr *mr, u64 iova, bool cmp_swap,
 		     u64 compare_add, u64 swap, u64 *orig)
 {
-	u64 off = iova - mr->iova + mr->offset;
-	const struct pinrxe_seg *seg;
-	u64 in_seg;
-	u64 *va;
+	u64 *va = pinrxe_mr_map_u64(mr, iova);
 
-	if (iova & 7)
+	if (!va)
 		return -EINVAL;
-	seg = pinrxe_find_seg(&mr->pins, off >> PAGE_SHIFT);
-	in_seg = off - ((u64)seg->first << PAGE_SHIFT);
-	va = kmap_local_pfn(seg->pfn + (in_seg >> PAGE_SHIFT));
-	va += offset_in_page(in_seg) / sizeof(*va);
 	if (cmp_swap)
 		*orig = cmpxchg64(va, compare_add, swap);
 	else
 		*orig = atomic64_fetch_add(compare_add, (atomic64_t *)va);
+	kunmap_local(va);
+	return 0;
+}
+
+/**
+ * pinrxe_mr_atomic_write() - an RDMA atomic write of 8 bytes of an MR
+ * @mr: the MR, held, with [@iova, @iova + 8) checked
+ * @iova: the target address; must be 8-byte aligned
+ * @value: the 8 bytes, in memory order
+ *
+ * One store: an observer sees all of the old value or all of the new one
+ * (IBA annex A19), and, as the store releases, everything the QP placed
+ * before it, so the word can be a flag saying that the data is there.
+ *
+ * Return: 0, or -EINVAL for a misaligned address.
+ */
+int pinrxe_mr_atomic_write(struct pinrxe_mr *mr, u64 iova, u64 value)
+{
+	u64 *va = pinrxe_mr_map_u64(mr, iova);
+
+	if (!va)
+		return -EINVAL;
+	/* Release: the QP's earlier placements are visible before @value. */
+	smp_store_release(va, value);
 	kunmap_local(va);
 	return 0;
 }
@@ -619,7 +659,6 @@ struct ib_mr *pinrxe_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 		pinrxe_mr_quiesce(mr, PINRXE_MR_BUSY);
 	}
 	mr->access = new_access;
-	pinrxe_mr_set_keys(mr, mr->ibmr.lkey);
 	/* Publish the new translation and rights before lookups resume. */
 	smp_store_release(&mr->state, PINRXE_MR_VALID);
 	return NULL;

@@ -2,9 +2,9 @@
 /*
  * Verbs glue: the ib_device_ops table and the device- and port-level verbs.
  *
- * Only what works is advertised.  Queue pairs and memory regions are not
- * implemented yet, so their limits are reported as zero and
- * their ops are left unset: ib_core then answers EOPNOTSUPP to userspace and
+ * Only what works is advertised.  What is missing (XRC, the GSI QP,
+ * kernel consumers) has its ops left unset or fails with
+ * EOPNOTSUPP, and its limits and capability bits stay zero, so ib_core
  * keeps kernel clients (MAD, CM) away from the device.
  */
 #include <linux/module.h>
@@ -272,10 +272,16 @@ static void pinrxe_init_attr(struct pinrxe_dev *pdev)
 	attr->max_srq_wr = PINRXE_MAX_SRQ_WR;
 	attr->max_srq_sge = PINRXE_MAX_SGE;
 	attr->max_ah = PINRXE_MAX_AH;
-	/* Windows of type 1 and 2B (bound to a QP), as rdma_rxe offers. */
+	/*
+	 * Atomics run as CPU atomic instructions on the target page; the
+	 * promise made is rdma_rxe's: atomic among this device's atomics.
+	 * Windows of type 1 and 2B (bound to a QP), as rdma_rxe offers.
+	 */
+	attr->atomic_cap = IB_ATOMIC_HCA;
 	attr->device_cap_flags = IB_DEVICE_SYS_IMAGE_GUID |
 				 IB_DEVICE_MEM_WINDOW |
-				 IB_DEVICE_MEM_WINDOW_TYPE_2B;
+				 IB_DEVICE_MEM_WINDOW_TYPE_2B |
+				 IB_DEVICE_ATOMIC_WRITE;
 	/* Devices made with `rdma link add` may be removed with `link del`. */
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
 }
