@@ -21,17 +21,7 @@
 # (The rdma_cm tests, test_rdmacm and test_cm_*, which need the GSI QP,
 # are not here: run_tests.py skips them on rdma_rxe and pinrxe alike, as
 # neither device has a parent with a net/ directory in sysfs.)
-PENDING=(
-	# memory windows, type 1 and 2, and their invalidation (branch mw)
-	tests.test_mr.MWTest.test_invalidate_mw_type1
-	tests.test_mr.MWTest.test_mw_type1
-	tests.test_mr.MWTest.test_mw_type2
-	tests.test_mr.MWTest.test_mw_type2_invalidate_dealloc
-	tests.test_mr.MWTest.test_mw_type2_invalidate_local
-	tests.test_mr.MWTest.test_mw_type2_invalidate_remote
-	tests.test_mr.MWTest.test_reg_mw_wrong_type
-	tests.test_qpex.QpExTestCase.test_qp_ex_rc_bind_mw
-)
+PENDING=()
 # ---------------------------------------------------------------------
 
 load_rdma_core
