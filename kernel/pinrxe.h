@@ -443,10 +443,19 @@ static inline bool pinrxe_wqe_is_local(const struct pinrxe_send_wqe *wqe)
 	       wqe->opcode == IB_WR_REG_MR;
 }
 
-/* Reads and atomics: bounded in number by max_rd_atomic. */
+static inline bool pinrxe_wqe_is_atomic_write(const struct pinrxe_send_wqe *wqe)
+{
+	return wqe->opcode == IB_UVERBS_WR_ATOMIC_WRITE;
+}
+
+/*
+ * Reads, atomics and atomic writes: bounded in number by max_rd_atomic,
+ * and complete only on their own response.
+ */
 static inline bool pinrxe_wqe_is_rd_atomic(const struct pinrxe_send_wqe *wqe)
 {
-	return pinrxe_wqe_is_read(wqe) || pinrxe_wqe_is_atomic(wqe);
+	return pinrxe_wqe_is_read(wqe) || pinrxe_wqe_is_atomic(wqe) ||
+	       pinrxe_wqe_is_atomic_write(wqe);
 }
 
 /**
@@ -800,6 +809,7 @@ void pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
 		    enum pinrxe_copy_dir dir);
 int pinrxe_mr_atomic(struct pinrxe_mr *mr, u64 iova, bool cmp_swap,
 		     u64 compare_add, u64 swap, u64 *orig);
+int pinrxe_mr_atomic_write(struct pinrxe_mr *mr, u64 iova, u64 value);
 int pinrxe_copy_sgl(struct pinrxe_dev *pdev, struct ib_pd *pd,
 		    const struct pinrxe_sge *sge, u32 num_sge, u32 *cur_sge,
 		    u32 *sge_offset, void *buf, u32 len,
@@ -897,6 +907,7 @@ int pinrxe_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 int pinrxe_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 		     const struct ib_recv_wr **bad_wr);
 struct pinrxe_qp *pinrxe_qp_get(struct pinrxe_dev *pdev, u32 qpn);
+void pinrxe_qp_settle_cq(struct pinrxe_cq *cq);
 void pinrxe_qp_put(struct pinrxe_qp *qp);
 void pinrxe_qp_event(struct pinrxe_qp *qp, enum ib_event_type type);
 void pinrxe_qp_error(struct pinrxe_qp *qp);
@@ -941,6 +952,7 @@ void pinrxe_task_sched(struct pinrxe_qp *qp, unsigned long what);
 void pinrxe_task_stop(struct pinrxe_qp *qp);
 void pinrxe_task_start(struct pinrxe_qp *qp);
 void pinrxe_task_drain(struct pinrxe_qp *qp);
+void pinrxe_task_flush(struct pinrxe_qp *qp);
 int pinrxe_task_module_init(void);
 void pinrxe_task_module_exit(void);
 

@@ -144,7 +144,9 @@ enum pinrxe_send_flags {
 /*
  * A send work request.  opcode is enum ib_uverbs_wr_opcode (equal to
  * enum ibv_wr_opcode).  num_sge SGEs follow the fixed part, or, with
- * PINRXE_SEND_INLINE, inline_len bytes of data in the same place.  UD work
+ * PINRXE_SEND_INLINE, inline_len bytes of data in the same place.  An
+ * ATOMIC_WRITE has neither: its 8 bytes are wr.atomic.swap, in memory
+ * order, its target wr.atomic.remote_addr (8-byte aligned) and rkey.  UD work
  * requests name their address handle by the ah_num the kernel returned
  * when it was created, never by address: the kernel builds the packet
  * headers from its own copy of the address.

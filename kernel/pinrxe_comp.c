@@ -49,8 +49,7 @@ void pinrxe_comp_wqe(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe,
 {
 	struct pinrxe_send_wqe *wqe = pinrxe_swqe_wqe(swqe);
 
-	if (swqe->progress == PINRXE_WQE_SENT &&
-	    (pinrxe_wqe_is_read(wqe) || pinrxe_wqe_is_atomic(wqe)) &&
+	if (swqe->progress == PINRXE_WQE_SENT && pinrxe_wqe_is_rd_atomic(wqe) &&
 	    qp->req.rd_atomic)
 		qp->req.rd_atomic--;
 	swqe->progress = PINRXE_WQE_DONE;
@@ -131,8 +130,8 @@ static void pinrxe_comp_retry(struct pinrxe_qp *qp, u32 psn)
 
 /*
  * Everything before @psn is acknowledged: complete the sends and writes
- * it covers.  A read or atomic it covers whose response never came was
- * lost: go back for it.  Returns false when it did so.
+ * it covers.  A read, atomic or atomic write it covers whose response
+ * never came was lost: go back for it.  Returns false when it did so.
  */
 static bool pinrxe_comp_ack_before(struct pinrxe_qp *qp, u32 psn)
 {
@@ -145,7 +144,7 @@ static bool pinrxe_comp_ack_before(struct pinrxe_qp *qp, u32 psn)
 			break;
 		if (swqe->progress != PINRXE_WQE_SENT)
 			break;
-		if (pinrxe_wqe_is_read(wqe) || pinrxe_wqe_is_atomic(wqe)) {
+		if (pinrxe_wqe_is_rd_atomic(wqe)) {
 			pinrxe_comp_retry(qp, qp->comp.psn);
 			return false;
 		}
@@ -225,6 +224,20 @@ static void pinrxe_comp_aeth(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 	}
 }
 
+/* An atomic write is answered by one empty read response. */
+static void pinrxe_comp_atomic_write(struct pinrxe_qp *qp,
+				     struct pinrxe_swqe *swqe,
+				     struct pinrxe_pkt_info *pkt)
+{
+	if ((pkt->mask & PINRXE_ONLY_MASK) != PINRXE_ONLY_MASK ||
+	    pinrxe_pkt_payload_len(pkt)) {
+		pinrxe_comp_wqe(qp, swqe, IB_WC_BAD_RESP_ERR);
+		return;
+	}
+	qp->comp.psn = (pkt->psn + 1) & PINRXE_BTH_PSN;
+	pinrxe_comp_wqe(qp, swqe, IB_WC_SUCCESS);
+}
+
 /* A read response packet or atomic ACK for the oldest outstanding WQE. */
 static void pinrxe_comp_data(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 {
@@ -262,6 +275,10 @@ static void pinrxe_comp_data(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		return;
 	}
 
+	if (pinrxe_wqe_is_atomic_write(wqe)) {
+		pinrxe_comp_atomic_write(qp, swqe, pkt);
+		return;
+	}
 	if (!pinrxe_wqe_is_read(wqe))
 		return;
 	off = ((psn - swqe->first_psn) & PINRXE_BTH_PSN) * qp->mtu;

@@ -23,7 +23,7 @@
  * @PINRXE_CNT_DROP_VERSION: BTH transport version is not 0
  * @PINRXE_CNT_DROP_UNKNOWN_OPCODE: opcode reserved by the IBA
  * @PINRXE_CNT_DROP_UNSUPPORTED_OPCODE: opcode known but not implemented (RD,
- *	flush, atomic write, congestion notification)
+ *	flush, congestion notification)
  * @PINRXE_CNT_DROP_LENGTH: packet too short for its opcode's headers and
  *	pad, not a multiple of four bytes, or with payload or pad where the
  *	opcode carries none

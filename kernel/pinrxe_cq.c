@@ -155,11 +155,13 @@ int pinrxe_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
  * @cqe: the new minimum depth
  * @udata: receives the new ring's mmap info; NULL for kernel callers
  *
- * Completions not yet polled move to the new ring.  Completions posted
- * meanwhile wait for the switch on the CQ lock, so none is lost.  The
- * application must not poll while this runs (the provider holds its CQ
- * lock) and must map the new ring afterwards: the old one is dead.  A
- * kernel CQ's poll_cq takes the same lock as the switch.
+ * Completions not yet polled move to the new ring; first the QPs that
+ * complete to the CQ catch up on work posted before (pinrxe_qp_settle_cq()),
+ * so their completions count.  Completions posted meanwhile wait for the
+ * switch on the CQ lock, so none is lost.  The application must not poll
+ * while this runs (the provider holds its CQ lock) and must map the new
+ * ring afterwards: the old one is dead.  A kernel CQ's poll_cq takes the
+ * same lock as the switch.
  *
  * Return: 0; -EINVAL for a depth of 0 or above max_cqe, for a depth below
  * the number of completions pending (the requested depth, even when the
@@ -196,6 +198,12 @@ int pinrxe_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata)
 	 * the ring and depth returned to each caller the ones it installed.
 	 */
 	mutex_lock(&cq->resize_mutex);
+	/*
+	 * Count the completions of work posted before the resize that the
+	 * deferred data path has yet to add, as a hardware CQ would have
+	 * them by now.
+	 */
+	pinrxe_qp_settle_cq(cq);
 	/* Fewer completions pending than asked for, not merely than fit. */
 	err = pinrxe_queue_resize(&cq->queue, uctx, num_cqe, cqe, &cq->lock);
 	if (!err) {

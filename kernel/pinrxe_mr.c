@@ -245,23 +245,21 @@ err_drop:
  *	VALID to lookups
  * @variant: the key's low 8 bits come from it
  *
- * The rkey is the lkey when remote access is allowed, else 0 (no rkey); a
- * fast-registration MR's rkey is always its lkey, as kernel consumers
- * expect (ib_update_fast_reg_key()): its access comes with each
- * registration.
+ * The rkey is the lkey, whatever the access rights: what a remote access
+ * may do is checked against the MR's rights at each access, so a key
+ * handed to a peer stays valid when rereg adds remote rights later, as
+ * with rdma_rxe and mlx5; and a fast-registration MR, whose rights come
+ * with each registration, has the key kernel consumers expect
+ * (ib_update_fast_reg_key()).
  */
 void pinrxe_mr_set_keys(struct pinrxe_mr *mr, u32 variant)
 {
 	u32 lkey = mr->index << 8 | (variant & 0xff);
-	bool remote = mr->type == IB_MR_TYPE_MEM_REG ||
-		      (mr->access & (IB_ACCESS_REMOTE_READ |
-				     IB_ACCESS_REMOTE_WRITE |
-				     IB_ACCESS_REMOTE_ATOMIC));
 
 	WRITE_ONCE(mr->lkey, lkey);
-	WRITE_ONCE(mr->rkey, remote ? lkey : 0);
+	WRITE_ONCE(mr->rkey, lkey);
 	mr->ibmr.lkey = lkey;
-	mr->ibmr.rkey = remote ? lkey : 0;
+	mr->ibmr.rkey = lkey;
 }
 
 /**
@@ -379,8 +377,9 @@ struct pinrxe_mr *pinrxe_mr_get(struct pinrxe_dev *pdev, u32 key,
 	 * invalidated and registered under another key since the check above.
 	 */
 	state = smp_load_acquire(&mr->state);
+	/* ib_core moves the MR to another PD after a rereg, concurrently. */
 	if (state != PINRXE_MR_VALID || pinrxe_mr_key(mr, how) != key ||
-	    mr->ibmr.pd != pd) {
+	    READ_ONCE(mr->ibmr.pd) != pd) {
 		*err = -EINVAL;
 		goto err_put;
 	}
@@ -484,13 +483,33 @@ void pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
 	}
 }
 
-/* The operation itself, on an aligned operand the caller mapped. */
-static u64 pinrxe_atomic_op(u64 *va, bool cmp_swap, u64 compare_add,
-			    u64 swap)
+/*
+ * Map the 8-byte word of @mr at @iova, which pinrxe_mr_get() checked to be
+ * inside the MR; NULL when it is not 8-byte aligned.  An aligned word
+ * never crosses a page.  Unmap with pinrxe_mr_unmap_u64().
+ */
+static u64 *pinrxe_mr_map_u64(struct pinrxe_mr *mr, u64 iova)
 {
-	if (cmp_swap)
-		return cmpxchg64(va, compare_add, swap);
-	return atomic64_fetch_add(compare_add, (atomic64_t *)va);
+	u64 off = iova - mr->iova + mr->offset;
+	const struct pinrxe_seg *seg;
+	u64 in_seg;
+	u64 *va;
+
+	if (iova & 7)
+		return NULL;
+	if (mr->type != IB_MR_TYPE_USER)
+		return pinrxe_kmr_atomic_va(mr, iova);
+	seg = pinrxe_find_seg(&mr->pins, off >> PAGE_SHIFT);
+	in_seg = off - ((u64)seg->first << PAGE_SHIFT);
+	va = kmap_local_pfn(seg->pfn + (in_seg >> PAGE_SHIFT));
+	return va + offset_in_page(in_seg) / sizeof(*va);
+}
+
+static void pinrxe_mr_unmap_u64(struct pinrxe_mr *mr, u64 *va)
+{
+	/* A kernel consumer's MR is kernel memory, never mapped here. */
+	if (mr->type == IB_MR_TYPE_USER)
+		kunmap_local(va);
 }
 
 /**
@@ -507,24 +526,39 @@ static u64 pinrxe_atomic_op(u64 *va, bool cmp_swap, u64 compare_add,
 int pinrxe_mr_atomic(struct pinrxe_mr *mr, u64 iova, bool cmp_swap,
 		     u64 compare_add, u64 swap, u64 *orig)
 {
-	u64 off = iova - mr->iova + mr->offset;
-	const struct pinrxe_seg *seg;
-	u64 in_seg;
-	u64 *va;
+	u64 *va = pinrxe_mr_map_u64(mr, iova);
 
-	if (iova & 7)
+	if (!va)
 		return -EINVAL;
-	if (mr->type != IB_MR_TYPE_USER) {
-		*orig = pinrxe_atomic_op(pinrxe_kmr_atomic_va(mr, iova),
-					 cmp_swap, compare_add, swap);
-		return 0;
-	}
-	seg = pinrxe_find_seg(&mr->pins, off >> PAGE_SHIFT);
-	in_seg = off - ((u64)seg->first << PAGE_SHIFT);
-	va = kmap_local_pfn(seg->pfn + (in_seg >> PAGE_SHIFT));
-	va += offset_in_page(in_seg) / sizeof(*va);
-	*orig = pinrxe_atomic_op(va, cmp_swap, compare_add, swap);
-	kunmap_local(va);
+	if (cmp_swap)
+		*orig = cmpxchg64(va, compare_add, swap);
+	else
+		*orig = atomic64_fetch_add(compare_add, (atomic64_t *)va);
+	pinrxe_mr_unmap_u64(mr, va);
+	return 0;
+}
+
+/**
+ * pinrxe_mr_atomic_write() - an RDMA atomic write of 8 bytes of an MR
+ * @mr: the MR, held, with [@iova, @iova + 8) checked
+ * @iova: the target address; must be 8-byte aligned
+ * @value: the 8 bytes, in memory order
+ *
+ * One store: an observer sees all of the old value or all of the new one
+ * (IBA annex A19), and, as the store releases, everything the QP placed
+ * before it, so the word can be a flag saying that the data is there.
+ *
+ * Return: 0, or -EINVAL for a misaligned address.
+ */
+int pinrxe_mr_atomic_write(struct pinrxe_mr *mr, u64 iova, u64 value)
+{
+	u64 *va = pinrxe_mr_map_u64(mr, iova);
+
+	if (!va)
+		return -EINVAL;
+	/* Release: the QP's earlier placements are visible before @value. */
+	smp_store_release(va, value);
+	pinrxe_mr_unmap_u64(mr, va);
 	return 0;
 }
 
@@ -704,7 +738,6 @@ struct ib_mr *pinrxe_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 		pinrxe_mr_quiesce(mr, PINRXE_MR_BUSY);
 	}
 	mr->access = new_access;
-	pinrxe_mr_set_keys(mr, mr->lkey);
 	/* Publish the new translation and rights before lookups resume. */
 	smp_store_release(&mr->state, PINRXE_MR_VALID);
 	return NULL;

@@ -75,11 +75,11 @@ struct pinrxe_opcode_info pinrxe_opcode[PINRXE_NUM_OPCODES] __ro_after_init = {
 	OP(RC_FETCH_ADD, M_ATOMIC, true),
 	OP(RC_SEND_LAST_WITH_INVALIDATE, M_SEND_LAST | M_INV, true),
 	OP(RC_SEND_ONLY_WITH_INVALIDATE, M_SEND_ONLY | M_INV, true),
-	/* Memory placement extensions (IBA 1.5): known, not implemented. */
+	/* Memory placement extensions (IBA 1.5): flush is not implemented. */
 	OP(RC_FLUSH, PINRXE_REQ_MASK | PINRXE_ONLY_MASK | PINRXE_FETH_MASK |
 	   PINRXE_RETH_MASK, false),
-	OP(RC_ATOMIC_WRITE, PINRXE_REQ_MASK | PINRXE_ONLY_MASK |
-	   PINRXE_RETH_MASK | PINRXE_PAYLOAD_MASK, false),
+	OP(RC_ATOMIC_WRITE, PINRXE_REQ_MASK | PINRXE_ATOMIC_WRITE_MASK |
+	   PINRXE_ONLY_MASK | PINRXE_RETH_MASK | PINRXE_PAYLOAD_MASK, true),
 
 	OP(UC_SEND_FIRST, M_SEND_FIRST, true),
 	OP(UC_SEND_MIDDLE, M_SEND_MIDDLE, true),

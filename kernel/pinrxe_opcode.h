@@ -60,7 +60,9 @@ enum pinrxe_hdr_type {
  * RESP       a response (ACK, read response, atomic ACK), handled by the
  *            completer
  * SEND, WRITE, READ (read request), READ_RESP, ACKNOWLEDGE (a plain ACK
- * or NAK), ATOMIC (compare-and-swap, fetch-and-add), ATOMIC_ACK
+ * or NAK), ATOMIC (compare-and-swap, fetch-and-add), ATOMIC_ACK,
+ * ATOMIC_WRITE (an 8-byte write placed at once, IBA annex A19, answered
+ * by an empty read response)
  * FIRST, MIDDLE, LAST  position in a message; an "only" packet has FIRST
  *            and LAST
  * RWR        consumes a receive WQE at the responder (first packet of a
@@ -97,6 +99,7 @@ enum pinrxe_hdr_type {
 #define PINRXE_RWR_MASK		BIT(28)
 #define PINRXE_COMP_MASK	BIT(29)
 #define PINRXE_LOOPBACK_MASK	BIT(30)
+#define PINRXE_ATOMIC_WRITE_MASK	BIT(31)
 
 #define PINRXE_ONLY_MASK	(PINRXE_FIRST_MASK | PINRXE_LAST_MASK)
 
@@ -113,7 +116,7 @@ enum pinrxe_hdr_type {
  *	IBA reserves, which is unknown to the driver
  * @mask: PINRXE_*_MASK bits: headers present and kind of packet
  * @supported: the driver handles this opcode; a known but unsupported
- *	opcode (RD, flush, atomic write, CNP) is dropped on receive
+ *	opcode (RD, flush, CNP) is dropped on receive
  * @length: bytes from the start of the BTH to the payload
  * @offset: offset of each header present, from the start of the BTH
  */

@@ -751,6 +751,48 @@ void pinrxe_qp_put(struct pinrxe_qp *qp)
 		complete(&qp->released);
 }
 
+/* The next QP at or after QPN *@qpn, with a reference, or NULL. */
+static struct pinrxe_qp *pinrxe_qp_next(struct pinrxe_dev *pdev,
+					unsigned long *qpn)
+{
+	struct pinrxe_qp *qp;
+	unsigned long flags;
+
+	/* As in pinrxe_qp_get(): a QP still in the table is not yet freed. */
+	xa_lock_irqsave(&pdev->qp_xa, flags);
+	for (qp = xa_find(&pdev->qp_xa, qpn, ULONG_MAX, XA_PRESENT); qp;
+	     qp = xa_find_after(&pdev->qp_xa, qpn, ULONG_MAX, XA_PRESENT))
+		if (refcount_inc_not_zero(&qp->ref))
+			break;
+	xa_unlock_irqrestore(&pdev->qp_xa, flags);
+	return qp;
+}
+
+/**
+ * pinrxe_qp_settle_cq() - let the data path catch up with a CQ's work
+ * @cq: the CQ
+ *
+ * The data path runs deferred, in each QP's task, so a work request
+ * posted before a verb on @cq may have no completion in it yet although
+ * it needs nothing more from anyone (a UD send, a flush).  This waits for
+ * a task run of every QP that completes to @cq, scheduled before the call,
+ * so those completions are in the CQ when it returns.  Work that waits for
+ * a peer (an RC request not yet acknowledged) is not waited for.  Sleeps.
+ */
+void pinrxe_qp_settle_cq(struct pinrxe_cq *cq)
+{
+	struct pinrxe_dev *pdev = to_pdev(cq->ibcq.device);
+	unsigned long qpn = 0;
+	struct pinrxe_qp *qp;
+
+	while ((qp = pinrxe_qp_next(pdev, &qpn))) {
+		if (qp->scq == cq || qp->rcq == cq)
+			pinrxe_task_flush(qp);
+		pinrxe_qp_put(qp);
+		qpn++;
+	}
+}
+
 /**
  * pinrxe_qp_event() - deliver an affiliated asynchronous event for a QP
  * @qp: the QP
@@ -830,6 +872,8 @@ u32 pinrxe_wc_opcode(u32 wr_opcode)
 		return IB_UVERBS_WC_COMP_SWAP;
 	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
 		return IB_UVERBS_WC_FETCH_ADD;
+	case IB_UVERBS_WR_ATOMIC_WRITE:
+		return IB_UVERBS_WC_ATOMIC_WRITE;
 	case IB_UVERBS_WR_LOCAL_INV:
 		return IB_UVERBS_WC_LOCAL_INV;
 	case IB_UVERBS_WR_BIND_MW:
@@ -952,6 +996,7 @@ static bool pinrxe_opcode_ok(struct pinrxe_qp *qp, u32 opcode)
 	case IB_UVERBS_WR_RDMA_READ:
 	case IB_UVERBS_WR_ATOMIC_CMP_AND_SWP:
 	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
+	case IB_UVERBS_WR_ATOMIC_WRITE:
 	case IB_UVERBS_WR_LOCAL_INV:
 		return type == IB_QPT_RC;
 	default:
@@ -1001,6 +1046,13 @@ static u32 pinrxe_swqe_check(struct pinrxe_qp *qp,
 			return IB_WC_LOC_QP_OP_ERR;
 		if (len < 8)
 			return IB_WC_LOC_LEN_ERR;
+		break;
+	case IB_UVERBS_WR_ATOMIC_WRITE:
+		/* The 8 bytes travel in the WQE (wr.atomic.swap). */
+		if ((wqe->wr.atomic.remote_addr & 7) || wqe->num_sge ||
+		    (wqe->send_flags & PINRXE_SEND_INLINE))
+			return IB_WC_LOC_QP_OP_ERR;
+		len = sizeof(wqe->wr.atomic.swap);
 		break;
 	case IB_UVERBS_WR_RDMA_READ:
 		if (wqe->num_sge > pdev->attr.max_sge_rd)

@@ -83,6 +83,9 @@ static u8 pinrxe_req_opcode(struct pinrxe_qp *qp,
 	case IB_UVERBS_WR_ATOMIC_CMP_AND_SWP:
 		op = IB_OPCODE_COMPARE_SWAP;
 		break;
+	case IB_UVERBS_WR_ATOMIC_WRITE:
+		op = IB_OPCODE_ATOMIC_WRITE;
+		break;
 	default:
 		op = IB_OPCODE_FETCH_ADD;
 		break;
@@ -185,6 +188,10 @@ static int pinrxe_req_payload(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe,
 {
 	struct pinrxe_send_wqe *wqe = pinrxe_swqe_wqe(swqe);
 
+	if (pinrxe_wqe_is_atomic_write(wqe)) {
+		memcpy(pinrxe_pkt_payload(pkt), &wqe->wr.atomic.swap, len);
+		return 0;
+	}
 	if (wqe->send_flags & PINRXE_SEND_INLINE) {
 		memcpy(pinrxe_pkt_payload(pkt), (u8 *)wqe->sge + swqe->sent,
 		       len);
@@ -269,7 +276,11 @@ static int pinrxe_req_send_pkt(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
 	if (ackreq)
 		qp->req.pkts_since_ack = 0;
 
-	if (pkt.mask & PINRXE_RETH_MASK) {
+	if (pkt.mask & PINRXE_ATOMIC_WRITE_MASK) {
+		pinrxe_reth_set_va(&pkt, wqe->wr.atomic.remote_addr);
+		pinrxe_reth_set_rkey(&pkt, wqe->wr.atomic.rkey);
+		pinrxe_reth_set_len(&pkt, swqe->length);
+	} else if (pkt.mask & PINRXE_RETH_MASK) {
 		u64 va = wqe->wr.rdma.remote_addr + swqe->sent;
 
 		pinrxe_reth_set_va(&pkt, va);
@@ -316,7 +327,7 @@ static int pinrxe_req_send_pkt(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
 		swqe->sent = swqe->length;
 	if (last) {
 		swqe->progress = PINRXE_WQE_SENT;
-		if (read || atomic)
+		if (pinrxe_wqe_is_rd_atomic(wqe))
 			qp->req.rd_atomic++;
 		qp->req.index++;
 	}

@@ -2,9 +2,9 @@
 /*
  * The responder: executes the requests a QP receives.  SENDs scatter into
  * receive WQEs (and a SEND with invalidate invalidates the rkey it names),
- * RDMA WRITEs and READs and atomics act on memory named by an rkey, an
- * MR's or a memory window's, every access checked against the bounds and
- * rights of what the rkey names (pinrxe_rkey_get()).  An RC
+ * RDMA WRITEs and READs, atomics and atomic writes act on memory named by
+ * an rkey, an MR's or a memory window's, every access checked against the
+ * bounds and rights of what the rkey names (pinrxe_rkey_get()).  An RC
  * responder enforces PSN order: a packet from the future gets one PSN
  * sequence NAK, a duplicate gets its answer again (an ACK, the read data,
  * or the saved result of an atomic, which must not run twice).
@@ -125,7 +125,8 @@ static bool pinrxe_resp_qp_allows(struct pinrxe_qp *qp,
 {
 	int flags = qp->attr.qp_access_flags;
 
-	if (pkt->mask & PINRXE_WRITE_MASK)
+	/* An atomic write is a write as far as rights go, as with rdma_rxe. */
+	if (pkt->mask & (PINRXE_WRITE_MASK | PINRXE_ATOMIC_WRITE_MASK))
 		return flags & IB_ACCESS_REMOTE_WRITE;
 	if (pkt->mask & PINRXE_READ_MASK)
 		return flags & IB_ACCESS_REMOTE_READ;
@@ -406,6 +407,34 @@ static int pinrxe_resp_atomic(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 	return PINRXE_RESP_DONE;
 }
 
+/*
+ * ATOMIC WRITE (IBA annex A19): 8 bytes placed with one store, answered by
+ * an empty read response.  Nothing is kept for a duplicate: the answer
+ * carries no data, so it is simply sent again.
+ */
+static int pinrxe_resp_atomic_write(struct pinrxe_qp *qp,
+				    struct pinrxe_pkt_info *pkt)
+{
+	u64 va = pinrxe_reth_va(pkt), value;
+	struct pinrxe_mr *mr;
+	int err;
+
+	if (pinrxe_reth_len(pkt) != sizeof(value) ||
+	    pinrxe_pkt_payload_len(pkt) != sizeof(value))
+		return PINRXE_RESP_NAK_INV;
+	mr = pinrxe_rkey_get(qp, pinrxe_reth_rkey(pkt), IB_ACCESS_REMOTE_WRITE,
+			     va, sizeof(value), &err);
+	if (!mr)
+		return PINRXE_RESP_NAK_ACCESS;
+	memcpy(&value, pinrxe_pkt_payload(pkt), sizeof(value));
+	err = pinrxe_mr_atomic_write(mr, va, value);
+	pinrxe_mr_put(mr);
+	if (err)
+		return PINRXE_RESP_NAK_INV;	/* misaligned */
+	qp->resp.msn++;
+	return pinrxe_resp_read_data(qp, pkt->psn, 0, 0, 0);
+}
+
 /* A request from before the ePSN: answer it again, execute nothing new. */
 static void pinrxe_resp_duplicate(struct pinrxe_qp *qp,
 				  struct pinrxe_pkt_info *pkt)
@@ -423,6 +452,10 @@ static void pinrxe_resp_duplicate(struct pinrxe_qp *qp,
 		res = pinrxe_resp_find_atomic(qp, pkt->psn);
 		if (res)
 			pinrxe_resp_atomic_ack(qp, pkt->psn, res->orig);
+		return;
+	}
+	if (pkt->mask & PINRXE_ATOMIC_WRITE_MASK) {
+		pinrxe_resp_read_data(qp, pkt->psn, 0, 0, 0);
 		return;
 	}
 	/* A send or write that was done: the ACK for it got lost. */
@@ -448,6 +481,8 @@ static int pinrxe_resp_execute(struct pinrxe_qp *qp,
 		return pinrxe_resp_read(qp, pkt);
 	else if (pkt->mask & PINRXE_ATOMIC_MASK)
 		return pinrxe_resp_atomic(qp, pkt);
+	else if (pkt->mask & PINRXE_ATOMIC_WRITE_MASK)
+		return pinrxe_resp_atomic_write(qp, pkt);
 	else
 		return PINRXE_RESP_NAK_INV;
 

@@ -129,6 +129,20 @@ void pinrxe_task_start(struct pinrxe_qp *qp)
 }
 
 /**
+ * pinrxe_task_flush() - wait for a QP's task to run what is scheduled
+ * @qp: the QP, kept alive by the caller
+ *
+ * Returns once a run that started after the last schedule before this
+ * call has ended; at once when nothing is scheduled or the task is
+ * stopped.  A run that re-queues itself for lack of budget is not
+ * followed further.  Sleeps.
+ */
+void pinrxe_task_flush(struct pinrxe_qp *qp)
+{
+	flush_work(&qp->task.work);
+}
+
+/**
  * pinrxe_task_drain() - run every stage of a stopped task to completion
  * @qp: the QP, its task stopped
  *

@@ -2,8 +2,8 @@
 /*
  * Verbs glue: the ib_device_ops table and the device- and port-level verbs.
  *
- * Only what works is advertised; what is missing has no op, so ib_core
- * answers EOPNOTSUPP.  The port is a RoCEv2 port with the MAD and CM
+ * Only what works is advertised; what is missing (XRC, raw packet QPs,
+ * integrity MRs) has no op or fails with EOPNOTSUPP.  The port is a RoCEv2 port with the MAD and CM
  * capabilities: ib_mad creates its GSI QP (QP1) on it, and ib_cm and
  * rdma_cm work over it, with the kernel verbs their consumers need.
  */
@@ -296,11 +296,15 @@ static void pinrxe_init_attr(struct pinrxe_dev *pdev)
 	 * Memory windows of type 1 and 2B (bound to a QP), as rdma_rxe
 	 * offers, for processes; the memory management extensions (fast
 	 * registration, local and remote invalidation) for kernel consumers.
+	 * Atomics run as CPU atomic instructions on the target page; the
+	 * promise made is rdma_rxe's: atomic among this device's atomics.
 	 */
+	attr->atomic_cap = IB_ATOMIC_HCA;
 	attr->device_cap_flags = IB_DEVICE_SYS_IMAGE_GUID |
 				 IB_DEVICE_MEM_MGT_EXTENSIONS |
 				 IB_DEVICE_MEM_WINDOW |
-				 IB_DEVICE_MEM_WINDOW_TYPE_2B;
+				 IB_DEVICE_MEM_WINDOW_TYPE_2B |
+				 IB_DEVICE_ATOMIC_WRITE;
 	/* Devices made with `rdma link add` may be removed with `link del`. */
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
 }

@@ -50,12 +50,14 @@ run_one() {
 }
 
 # A case may ask for kernel command-line arguments with a line
-# "# guest-append: ARGS" (huge pages, movablecore=...).
+# "# guest-append: ARGS" (huge pages, movablecore=...), and for more than
+# the default 300 s with "# guest-timeout: SECONDS".
 guest_case() {
-	local out=$results/$1 append
+	local out=$results/$1 append timeout
 	shift
 	append=$(sed -n 's/^# guest-append: //p' "$1")
-	"$top/tests/guest/run-guest.sh" --out "$out" --timeout 300 \
+	timeout=$(sed -n 's/^# guest-timeout: //p' "$1")
+	"$top/tests/guest/run-guest.sh" --out "$out" --timeout "${timeout:-300}" \
 		--append "$append" bash "$@"
 	local rc=$?
 	# The guest's own view of the case: what it printed.

@@ -133,12 +133,13 @@ static int pinrxe_cq_setup(struct ibv_context *context, struct pinrxe_cq *cq,
 	cq->ring = pinrxe_map_cq_ring(context, &drv->mi, drv->num_cqe);
 	if (!cq->ring) {
 		ret = errno;
-		ibv_cmd_destroy_cq(&cq->ibv_cq);
+		ibv_cmd_destroy_cq(&cq->vcq.cq);
 		return ret;
 	}
 	cq->map_size = drv->mi.size;
 	cq->num_cqe = drv->num_cqe;
 	cq->cons = 0;
+	cq->cur = NULL;
 	pthread_spin_init(&cq->lock, PTHREAD_PROCESS_PRIVATE);
 	return 0;
 }
@@ -156,7 +157,7 @@ static struct ibv_cq *pinrxe_create_cq(struct ibv_context *context, int cqe,
 	if (!cq)
 		return NULL;
 
-	ret = ibv_cmd_create_cq(context, cqe, channel, comp_vector, &cq->ibv_cq,
+	ret = ibv_cmd_create_cq(context, cqe, channel, comp_vector, &cq->vcq.cq,
 				NULL, 0, &resp.ibv_resp, sizeof(resp));
 	if (!ret)
 		ret = pinrxe_cq_setup(context, cq, &resp.drv);
@@ -165,7 +166,7 @@ static struct ibv_cq *pinrxe_create_cq(struct ibv_context *context, int cqe,
 		errno = ret;
 		return NULL;
 	}
-	return &cq->ibv_cq;
+	return &cq->vcq.cq;
 }
 
 static int pinrxe_destroy_cq(struct ibv_cq *ibcq)
@@ -312,11 +313,18 @@ static const struct pinrxe_cqe *pinrxe_cqx_at(struct pinrxe_cq *cq,
 	return &elems[index & (cq->num_cqe - 1)];
 }
 
-/* Point the session at the completion at cons: 0, ENOENT or EIO. */
+/*
+ * Point the session at the completion at cons: 0, ENOENT or EIO (also for
+ * a CQ whose ring was lost in a failed resize).
+ */
 static int pinrxe_cqx_load(struct pinrxe_cq *cq)
 {
-	uint32_t prod = __atomic_load_n(&cq->ring->producer, __ATOMIC_ACQUIRE);
+	uint32_t prod;
 
+	cq->cur = NULL;
+	if (!cq->ring)
+		return EIO;
+	prod = __atomic_load_n(&cq->ring->producer, __ATOMIC_ACQUIRE);
 	if (prod - cq->cons > cq->num_cqe)
 		return EIO;
 	if (prod == cq->cons)
@@ -339,13 +347,13 @@ static void pinrxe_cqx_consume(struct pinrxe_cq *cq)
 static int pinrxe_cqx_start_poll(struct ibv_cq_ex *cqx,
 				 struct ibv_poll_cq_attr *attr)
 {
-	struct pinrxe_cq *cq = cqx_to_pcq(cqx);
+	struct pinrxe_cq *cq = to_pcq_ex(cqx);
 	int ret;
 
 	if (attr->comp_mask)
 		return EINVAL;
 	pthread_spin_lock(&cq->lock);
-	ret = cq->ring ? pinrxe_cqx_load(cq) : EIO;
+	ret = pinrxe_cqx_load(cq);
 	/* No session unless there is a completion to read. */
 	if (ret)
 		pthread_spin_unlock(&cq->lock);
@@ -354,7 +362,7 @@ static int pinrxe_cqx_start_poll(struct ibv_cq_ex *cqx,
 
 static int pinrxe_cqx_next_poll(struct ibv_cq_ex *cqx)
 {
-	struct pinrxe_cq *cq = cqx_to_pcq(cqx);
+	struct pinrxe_cq *cq = to_pcq_ex(cqx);
 
 	pinrxe_cqx_consume(cq);
 	return pinrxe_cqx_load(cq);
@@ -362,7 +370,7 @@ static int pinrxe_cqx_next_poll(struct ibv_cq_ex *cqx)
 
 static void pinrxe_cqx_end_poll(struct ibv_cq_ex *cqx)
 {
-	struct pinrxe_cq *cq = cqx_to_pcq(cqx);
+	struct pinrxe_cq *cq = to_pcq_ex(cqx);
 
 	pinrxe_cqx_consume(cq);
 	pthread_spin_unlock(&cq->lock);
@@ -370,53 +378,53 @@ static void pinrxe_cqx_end_poll(struct ibv_cq_ex *cqx)
 
 static enum ibv_wc_opcode pinrxe_cqx_read_opcode(struct ibv_cq_ex *cqx)
 {
-	return cqx_to_pcq(cqx)->cur->opcode;
+	return to_pcq_ex(cqx)->cur->opcode;
 }
 
 static uint32_t pinrxe_cqx_read_vendor_err(struct ibv_cq_ex *cqx)
 {
-	return cqx_to_pcq(cqx)->cur->vendor_err;
+	return to_pcq_ex(cqx)->cur->vendor_err;
 }
 
 static uint32_t pinrxe_cqx_read_byte_len(struct ibv_cq_ex *cqx)
 {
-	return cqx_to_pcq(cqx)->cur->byte_len;
+	return to_pcq_ex(cqx)->cur->byte_len;
 }
 
 /* Also ibv_wc_read_invalidated_rkey(): the CQE keeps either in one place. */
 static __be32 pinrxe_cqx_read_imm_data(struct ibv_cq_ex *cqx)
 {
-	return cqx_to_pcq(cqx)->cur->ex.imm_data;
+	return to_pcq_ex(cqx)->cur->ex.imm_data;
 }
 
 static uint32_t pinrxe_cqx_read_qp_num(struct ibv_cq_ex *cqx)
 {
-	return cqx_to_pcq(cqx)->cur->qp_num;
+	return to_pcq_ex(cqx)->cur->qp_num;
 }
 
 static uint32_t pinrxe_cqx_read_src_qp(struct ibv_cq_ex *cqx)
 {
-	return cqx_to_pcq(cqx)->cur->src_qp;
+	return to_pcq_ex(cqx)->cur->src_qp;
 }
 
 static unsigned int pinrxe_cqx_read_wc_flags(struct ibv_cq_ex *cqx)
 {
-	return pinrxe_wc_flags(cqx_to_pcq(cqx)->cur->flags);
+	return pinrxe_wc_flags(to_pcq_ex(cqx)->cur->flags);
 }
 
 static uint32_t pinrxe_cqx_read_slid(struct ibv_cq_ex *cqx)
 {
-	return cqx_to_pcq(cqx)->cur->slid;
+	return to_pcq_ex(cqx)->cur->slid;
 }
 
 static uint8_t pinrxe_cqx_read_sl(struct ibv_cq_ex *cqx)
 {
-	return cqx_to_pcq(cqx)->cur->sl;
+	return to_pcq_ex(cqx)->cur->sl;
 }
 
 static uint8_t pinrxe_cqx_read_dlid_path_bits(struct ibv_cq_ex *cqx)
 {
-	return cqx_to_pcq(cqx)->cur->dlid_path_bits;
+	return to_pcq_ex(cqx)->cur->dlid_path_bits;
 }
 
 /*
@@ -469,6 +477,47 @@ static struct ibv_cq_ex *pinrxe_create_cq_ex(struct ibv_context *context,
 	cqx->read_sl = pinrxe_cqx_read_sl;
 	cqx->read_dlid_path_bits = pinrxe_cqx_read_dlid_path_bits;
 	return cqx;
+}
+
+/*
+ * Drop the completions of QP @qpn that were not yet polled, for a QP moved
+ * to RESET: its work is gone, and completions left behind would be taken
+ * for those of the work posted after it is brought up again (libmlx5 does
+ * the same).  The kernel adds no completion for a QP in RESET, and only
+ * writes slots past the producer index read here, so the entries of other
+ * QPs are moved up over the dropped ones, keeping their order, and the
+ * consumer index advances past the space freed.
+ */
+void pinrxe_cq_clean(struct ibv_cq *ibcq, uint32_t qpn)
+{
+	struct pinrxe_cq *cq = to_pcq(ibcq);
+	struct pinrxe_cqe *elems;
+	uint32_t prod, cons, mask, i, freed = 0;
+
+	pthread_spin_lock(&cq->lock);
+	if (!cq->ring)
+		goto out;
+	elems = (void *)((char *)cq->ring + PINRXE_RING_HDR_SIZE);
+	mask = cq->num_cqe - 1;
+	cons = cq->cons;
+	prod = __atomic_load_n(&cq->ring->producer, __ATOMIC_ACQUIRE);
+	/* A corrupt ring is left for poll_cq to report. */
+	if (prod - cons > cq->num_cqe)
+		goto out;
+	for (i = prod; i != cons;) {
+		i--;
+		if (elems[i & mask].qp_num == qpn)
+			freed++;
+		else if (freed)
+			elems[(i + freed) & mask] = elems[i & mask];
+	}
+	if (freed) {
+		cq->cons = cons + freed;
+		__atomic_store_n(&cq->ring->consumer, cq->cons,
+				 __ATOMIC_RELEASE);
+	}
+out:
+	pthread_spin_unlock(&cq->lock);
 }
 
 static struct ibv_mr *pinrxe_reg_mr(struct ibv_pd *pd, void *addr,

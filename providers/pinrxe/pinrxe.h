@@ -29,13 +29,10 @@ struct pinrxe_context {
  * the CQ then fails every poll and can only be destroyed.  An extended CQ
  * (ibv_create_cq_ex) is polled in sessions, ibv_start_poll() to
  * ibv_end_poll(), which hold lock; cur is the completion the session is
- * on, still in the ring and not yet consumed.
+ * on, at cons, still in the ring and not yet consumed, or NULL.
  */
 struct pinrxe_cq {
-	union {
-		struct ibv_cq		ibv_cq;
-		struct verbs_cq		vcq;
-	};
+	struct verbs_cq		vcq;
 	pthread_spinlock_t	lock;
 	struct pinrxe_ring_hdr	*ring;
 	size_t			map_size;
@@ -74,12 +71,12 @@ static inline struct pinrxe_context *to_pctx(struct ibv_context *ibctx)
 
 static inline struct pinrxe_cq *to_pcq(struct ibv_cq *ibcq)
 {
-	return container_of(ibcq, struct pinrxe_cq, ibv_cq);
+	return container_of(ibcq, struct pinrxe_cq, vcq.cq);
 }
 
-static inline struct pinrxe_cq *cqx_to_pcq(struct ibv_cq_ex *cqx)
+static inline struct pinrxe_cq *to_pcq_ex(struct ibv_cq_ex *ibcq)
 {
-	return container_of(cqx, struct pinrxe_cq, vcq.cq_ex);
+	return container_of(ibcq, struct pinrxe_cq, vcq.cq_ex);
 }
 
 /*
@@ -157,6 +154,9 @@ static inline struct pinrxe_ah *to_pah(struct ibv_ah *ibah)
 {
 	return container_of(ibah, struct pinrxe_ah, ibv_ah);
 }
+
+/* pinrxe.c */
+void pinrxe_cq_clean(struct ibv_cq *ibcq, uint32_t qpn);
 
 /* pinrxe_qp.c: queue pairs, shared receive queues, address handles */
 struct ibv_qp *pinrxe_create_qp(struct ibv_pd *pd,

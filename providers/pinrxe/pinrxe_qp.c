@@ -65,7 +65,8 @@ SAME_VALUE(IBV_WR_SEND_WITH_INV, IB_UVERBS_WR_SEND_WITH_INV);
 			 IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD |		\
 			 IBV_QP_EX_WITH_LOCAL_INV |			\
 			 IBV_QP_EX_WITH_BIND_MW |			\
-			 IBV_QP_EX_WITH_SEND_WITH_INV)
+			 IBV_QP_EX_WITH_SEND_WITH_INV |			\
+			 IBV_QP_EX_WITH_ATOMIC_WRITE)
 
 /* Rings */
 
@@ -242,12 +243,24 @@ struct ibv_qp *pinrxe_create_qp(struct ibv_pd *pd,
 	return qp;
 }
 
+/*
+ * The kernel discards a QP's outstanding work when it moves to RESET; its
+ * completions not yet polled go too (pinrxe_cq_clean()).
+ */
 int pinrxe_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 		     int attr_mask)
 {
 	struct ibv_modify_qp cmd = {};
+	int ret;
 
-	return ibv_cmd_modify_qp(ibqp, attr, attr_mask, &cmd, sizeof(cmd));
+	ret = ibv_cmd_modify_qp(ibqp, attr, attr_mask, &cmd, sizeof(cmd));
+	if (ret || !(attr_mask & IBV_QP_STATE) ||
+	    attr->qp_state != IBV_QPS_RESET)
+		return ret;
+	pinrxe_cq_clean(ibqp->recv_cq, ibqp->qp_num);
+	if (ibqp->send_cq != ibqp->recv_cq)
+		pinrxe_cq_clean(ibqp->send_cq, ibqp->qp_num);
+	return 0;
 }
 
 int pinrxe_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
@@ -290,6 +303,7 @@ static bool opcode_ok(enum ibv_qp_type type, enum ibv_wr_opcode opcode)
 	case IBV_WR_RDMA_READ:
 	case IBV_WR_ATOMIC_CMP_AND_SWP:
 	case IBV_WR_ATOMIC_FETCH_AND_ADD:
+	case IBV_WR_ATOMIC_WRITE:
 	case IBV_WR_LOCAL_INV:
 		return type == IBV_QPT_RC;
 	default:
@@ -408,6 +422,10 @@ static int wqe_check(struct pinrxe_qp *qp, const struct pinrxe_send_wqe *wqe,
 		if (len < 8 || (wqe->wr.atomic.remote_addr & 7))
 			return EINVAL;
 	}
+	/* Its 8 bytes are in the WQE: no SGEs, no inline data. */
+	if (wqe->opcode == IBV_WR_ATOMIC_WRITE &&
+	    (wqe->num_sge || (wqe->wr.atomic.remote_addr & 7)))
+		return EINVAL;
 	if ((wqe->opcode == IBV_WR_LOCAL_INV ||
 	     wqe->opcode == IBV_WR_BIND_MW) && wqe->num_sge)
 		return EINVAL;
@@ -449,7 +467,9 @@ static int post_one_send(struct pinrxe_qp *qp, struct ibv_send_wr *wr,
 	struct pinrxe_send_wqe *wqe;
 	int ret;
 
+	/* ibv_send_wr has no room for an atomic write's data: ibv_wr_*() only. */
 	if (!opcode_ok(qp->vqp.qp.qp_type, wr->opcode) ||
+	    wr->opcode == IBV_WR_ATOMIC_WRITE ||
 	    (wr->send_flags & ~PINRXE_SEND_FLAGS) || wr->num_sge < 0)
 		return EINVAL;
 	if (wq_full(&qp->sq))
@@ -816,6 +836,18 @@ static void qpx_atomic_fetch_add(struct ibv_qp_ex *qpx, uint32_t rkey,
 	qpx_atomic(qpx, IBV_WR_ATOMIC_FETCH_AND_ADD, rkey, remote_addr, add, 0);
 }
 
+static void qpx_atomic_write(struct ibv_qp_ex *qpx, uint32_t rkey,
+			     uint64_t remote_addr, const void *atomic_wr)
+{
+	struct pinrxe_send_wqe *wqe = qpx_begin(qpx, IBV_WR_ATOMIC_WRITE);
+
+	if (!wqe)
+		return;
+	wqe->wr.atomic.remote_addr = remote_addr;
+	wqe->wr.atomic.rkey = rkey;
+	memcpy(&wqe->wr.atomic.swap, atomic_wr, sizeof(wqe->wr.atomic.swap));
+}
+
 static void qpx_local_inv(struct ibv_qp_ex *qpx, uint32_t invalidate_rkey)
 {
 	struct pinrxe_send_wqe *wqe = qpx_begin(qpx, IBV_WR_LOCAL_INV);
@@ -914,6 +946,7 @@ static void init_qp_ex(struct pinrxe_qp *qp)
 	qpx->wr_rdma_read = qpx_rdma_read;
 	qpx->wr_atomic_cmp_swp = qpx_atomic_cmp_swp;
 	qpx->wr_atomic_fetch_add = qpx_atomic_fetch_add;
+	qpx->wr_atomic_write = qpx_atomic_write;
 	qpx->wr_local_inv = qpx_local_inv;
 	qpx->wr_bind_mw = qpx_bind_mw;
 	qpx->wr_set_ud_addr = qpx_set_ud_addr;

@@ -490,8 +490,10 @@ struct ibv_resize_cq {
 };
 
 /*
- * A CQ as libibverbs sees it: the provider embeds this, the extended form
- * when the CQ was made by create_cq_ex.
+ * A CQ as libibverbs sees it.  A provider CQ embeds struct verbs_cq, so one
+ * object serves the classic verbs (ibv_cq) and the ibv_cq_ex poll API of a
+ * CQ made by create_cq_ex; libibverbs calls verbs_init_cq() itself after
+ * create_cq_ex returns.
  */
 struct verbs_cq {
 	union {
@@ -518,10 +520,12 @@ int ibv_cmd_create_cq(struct ibv_context *context, int cqe,
 		      size_t cmd_size, struct ib_uverbs_create_cq_resp *resp,
 		      size_t resp_size);
 /*
- * The same for an extended CQ (ioctl, or the extended write command); the
- * driver-private response follows struct ib_uverbs_ex_create_cq_resp.
- * libibverbs itself fills in the rest (channel, cq_context, event
- * counters) once the provider's create_cq_ex returns.
+ * The same for an extended CQ (ioctl, or the extended write command); cmd
+ * may be NULL when there is no driver-private request, cmd_flags
+ * (CREATE_CQ_CMD_FLAGS_*) is 0 here.  The driver-private response follows
+ * struct ib_uverbs_ex_create_cq_resp.  libibverbs itself fills in the rest
+ * (channel, cq_context, event counters) once the provider's create_cq_ex
+ * returns.
  */
 int ibv_cmd_create_cq_ex(struct ibv_context *context,
 			 const struct ibv_cq_init_attr_ex *cq_attr,

@@ -32,7 +32,7 @@ check "max_cqe 65536" grep -Eq 'max_cqe:[[:space:]]+65536$' <<<"$info"
 step "CQ verbs through the provider (tests/cq/cq_test.c)"
 check "no CQ and no ring before" no_cqs_left
 check "cq_test" "$CQ_TEST" pinrxe0 sizes bad resize empty notify channel \
-	many inject_poll wrap events resize_keep overrun hostile
+	many inject_poll ex_poll wrap events resize_keep overrun hostile
 check "no CQ and no ring after" no_cqs_left
 
 step "rdma-core's CQ API tests (tests/test_cq.py)"

@@ -259,20 +259,39 @@ static void t_bad(void)
 			    "comp_vector num_comp_vectors + 1");
 	expect_create_fails(16, -1, EINVAL, "comp_vector -1");
 
-	/* Extended CQs with the standard fields; no completion timestamps. */
+	/* Extended CQs with the standard fields (ex_poll reads them). */
 	cq_attr.wc_flags = IBV_WC_STANDARD_FLAGS;
 	cqx = ibv_create_cq_ex(ctx, &cq_attr);
 	CHECK(cqx, "ibv_create_cq_ex: %s", strerror(errno));
 	CHECK(ibv_cq_ex_to_cq(cqx)->cqe >= 16, "cqe %d",
 	      ibv_cq_ex_to_cq(cqx)->cqe);
 	destroy_cq(ibv_cq_ex_to_cq(cqx));
+	ok("an extended CQ with the standard fields");
+	/* What the provider cannot fill in is refused. */
 	cq_attr.wc_flags = IBV_WC_EX_WITH_COMPLETION_TIMESTAMP;
 	errno = 0;
 	cqx = ibv_create_cq_ex(ctx, &cq_attr);
-	CHECK(!cqx && errno == EOPNOTSUPP, "ibv_create_cq_ex: %p, errno %s",
-	      (void *)cqx, strerror(errno));
-	ok("ibv_create_cq_ex with the standard fields; with completion "
-	   "timestamps it fails with EOPNOTSUPP");
+	CHECK(!cqx && errno == EOPNOTSUPP,
+	      "ibv_create_cq_ex with timestamps: %p, errno %s", (void *)cqx,
+	      strerror(errno));
+	ok("an extended CQ with completion timestamps fails with EOPNOTSUPP");
+	cq_attr.wc_flags = 0;
+	cq_attr.comp_mask = IBV_CQ_INIT_ATTR_MASK_FLAGS;
+	cq_attr.flags = IBV_CREATE_CQ_ATTR_IGNORE_OVERRUN;
+	errno = 0;
+	cqx = ibv_create_cq_ex(ctx, &cq_attr);
+	CHECK(!cqx && errno == EOPNOTSUPP,
+	      "ibv_create_cq_ex ignoring overrun: %p, errno %s", (void *)cqx,
+	      strerror(errno));
+	ok("an extended CQ ignoring overrun fails with EOPNOTSUPP");
+	cq_attr.comp_mask = 0;
+	cq_attr.flags = 0;
+	cq_attr.cqe = attr.max_cqe + 1;
+	errno = 0;
+	cqx = ibv_create_cq_ex(ctx, &cq_attr);
+	CHECK(!cqx && errno == EINVAL, "ibv_create_cq_ex cqe max_cqe + 1: %p, "
+	      "errno %s", (void *)cqx, strerror(errno));
+	ok("an extended CQ of max_cqe + 1 fails with EINVAL");
 }
 
 static void t_resize(void)
@@ -417,6 +436,90 @@ static void t_inject_poll(void)
 	poll_expect(cq, cq->cqe, 5000, 64);
 	destroy_cq(cq);
 	ok("injected completions poll back in order with every field");
+}
+
+/* What pinrxe_cqinject puts in the completion, read through ibv_cq_ex. */
+static void check_wc_ex(struct ibv_cq_ex *cqx, uint64_t wr_id)
+{
+	struct ibv_wc wc = {
+		.wr_id = cqx->wr_id,
+		.status = cqx->status,
+		.opcode = ibv_wc_read_opcode(cqx),
+		.vendor_err = ibv_wc_read_vendor_err(cqx),
+		.byte_len = ibv_wc_read_byte_len(cqx),
+		.imm_data = ibv_wc_read_imm_data(cqx),
+		.qp_num = ibv_wc_read_qp_num(cqx),
+		.src_qp = ibv_wc_read_src_qp(cqx),
+		.wc_flags = ibv_wc_read_wc_flags(cqx),
+		.slid = ibv_wc_read_slid(cqx),
+		.sl = ibv_wc_read_sl(cqx),
+		.dlid_path_bits = ibv_wc_read_dlid_path_bits(cqx),
+	};
+
+	check_wc(&wc, wr_id);
+}
+
+/*
+ * The ibv_cq_ex poll API on injected completions: start_poll, next_poll
+ * and end_poll, batches left half-read, and the classic poll on the same
+ * CQ in between.
+ */
+static void t_ex_poll(void)
+{
+	struct ibv_cq_init_attr_ex cq_attr = {
+		.cqe = 16,
+		.cq_context = (void *)0x1234,
+		.wc_flags = IBV_WC_STANDARD_FLAGS,
+	};
+	struct ibv_poll_cq_attr pattr = {};
+	struct ibv_cq_ex *cqx = ibv_create_cq_ex(ctx, &cq_attr);
+	unsigned int cqn;
+	uint64_t id;
+	int ret;
+
+	CHECK(cqx, "ibv_create_cq_ex: %s", strerror(errno));
+	cqn = newest_cqn();
+	ret = ibv_start_poll(cqx, &pattr);
+	CHECK(ret == ENOENT, "start_poll of an empty CQ: %d", ret);
+
+	inject_ok(cqn, 10, 0, 300);
+	ret = ibv_start_poll(cqx, &pattr);
+	CHECK(ret == 0, "start_poll: %d", ret);
+	check_wc_ex(cqx, 300);
+	for (id = 301; id < 304; id++) {
+		ret = ibv_next_poll(cqx);
+		CHECK(ret == 0, "next_poll: %d", ret);
+		check_wc_ex(cqx, id);
+	}
+	ibv_end_poll(cqx);
+	/* 300..303 are consumed; the classic poll takes up from 304. */
+	poll_n(ibv_cq_ex_to_cq(cqx), 2, 304, 2);
+	ret = ibv_start_poll(cqx, &pattr);
+	CHECK(ret == 0, "start_poll after poll_cq: %d", ret);
+	for (id = 306; id < 310; id++) {
+		check_wc_ex(cqx, id);
+		ret = ibv_next_poll(cqx);
+		CHECK(ret == (id < 309 ? 0 : ENOENT), "next_poll at %llu: %d",
+		      (unsigned long long)id, ret);
+	}
+	ibv_end_poll(cqx);
+	expect_empty(ibv_cq_ex_to_cq(cqx));
+
+	/* A full ring, twice over, read through the ex API only. */
+	for (id = 0; id < 2; id++) {
+		int n = 0;
+
+		inject_ok(cqn, cqx->cqe, 0, 1000 * (id + 1));
+		for (ret = ibv_start_poll(cqx, &pattr); !ret;
+		     ret = ibv_next_poll(cqx))
+			check_wc_ex(cqx, 1000 * (id + 1) + n++);
+		CHECK(ret == ENOENT && n == cqx->cqe, "read %d of %d: %d", n,
+		      cqx->cqe, ret);
+		ibv_end_poll(cqx);
+	}
+	CHECK(ibv_destroy_cq(ibv_cq_ex_to_cq(cqx)) == 0, "destroy");
+	ok("ibv_cq_ex: start/next/end_poll read every field, mixed with "
+	   "ibv_poll_cq, through a wrapping ring");
 }
 
 static void t_wrap(void)
@@ -619,6 +722,7 @@ static const struct {
 	{ "channel", t_channel },
 	{ "many", t_many },
 	{ "inject_poll", t_inject_poll },
+	{ "ex_poll", t_ex_poll },
 	{ "wrap", t_wrap },
 	{ "events", t_events },
 	{ "resize_keep", t_resize_keep },

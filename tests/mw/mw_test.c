@@ -665,7 +665,10 @@ static void test_outside(void)
 			}
 		}
 	}
-	/* A read-only window refuses writes; the MR itself has no rkey. */
+	/*
+	 * A read-only window refuses writes; the MR's own key, which is its
+	 * rkey too, grants no remote rights.
+	 */
 	{
 		struct conn c;
 
