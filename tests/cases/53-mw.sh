@@ -1,7 +1,8 @@
 # Memory windows of types 1 and 2B, LOCAL_INV and SEND_WITH_INV, through
 # tests/mw/mw_test.c over loopback RC traffic on one device: binds and
 # the IBTA checks on them, remote WRITE/READ/atomics through windows and
-# accesses outside them, invalidation by LOCAL_INV and by SEND_WITH_INV
+# accesses outside them, atomic writes through windows (completions on
+# an extended CQ), invalidation by LOCAL_INV and by SEND_WITH_INV
 # (with the invalidated rkey in the receive completion), the class J
 # error of an rkey that cannot be invalidated, deallocation of bound
 # windows, MRs that refuse dereg while windows are bound; then the
@@ -39,7 +40,7 @@ check "MEM_WINDOW_TYPE_2B in device_cap_flags" \
 
 step "memory windows, LOCAL_INV and SEND_WITH_INV (tests/mw/mw_test.c)"
 check "mw_test" "$MW_TEST" pinrxe0 caps type1 type2 outside binderr \
-	localinv fence sendinv sendinv1 dealloc dereg wrapi cqex raw
+	localinv fence sendinv sendinv1 dealloc dereg wrapi cqex atomicw raw
 check "no MR left" bash -c '[ "$(mr_count pinrxe0)" = 0 ]'
 check "nothing left pinned" bash -c '[ "$(pinned pinrxe0)" = 0 ]'
 

@@ -38,6 +38,9 @@
  *             reregistered (EBUSY) until they are unbound
  *   wrapi     ibv_wr_bind_mw() and ibv_wr_local_inv()
  *   cqex      ibv_wc_read_invalidated_rkey() on an extended CQ
+ *   atomicw   ATOMIC_WRITE through windows of both types, its completion
+ *             (IBV_WC_ATOMIC_WRITE) read on an extended CQ; through a
+ *             read-only window it fails with a remote access error
  *   raw       bind work requests the provider refuses, written into the
  *             send ring directly, fail in the kernel too
  *
@@ -132,7 +135,8 @@ static void create_rc(struct ibv_pd *p, struct side *s, bool cqex)
 				  IBV_QP_EX_WITH_SEND_WITH_INV |
 				  IBV_QP_EX_WITH_RDMA_WRITE |
 				  IBV_QP_EX_WITH_BIND_MW |
-				  IBV_QP_EX_WITH_LOCAL_INV,
+				  IBV_QP_EX_WITH_LOCAL_INV |
+				  IBV_QP_EX_WITH_ATOMIC_WRITE,
 	};
 
 	if (cqex) {
@@ -202,18 +206,18 @@ static void connect_to(struct ibv_qp *qp, uint32_t dest_qpn)
 	       "RTS");
 }
 
-/* A connected pair, both in pd; cqex: the responder's CQ is extended. */
-static void conn_open_cq(struct conn *c, bool cqex)
+/* A connected pair, both in pd; a_cqex, b_cqex: whose CQ is extended. */
+static void conn_open_cq(struct conn *c, bool a_cqex, bool b_cqex)
 {
-	create_rc(pd, &c->a, false);
-	create_rc(pd, &c->b, cqex);
+	create_rc(pd, &c->a, a_cqex);
+	create_rc(pd, &c->b, b_cqex);
 	connect_to(c->a.qp, c->b.qp->qp_num);
 	connect_to(c->b.qp, c->a.qp->qp_num);
 }
 
 static void conn_open(struct conn *c)
 {
-	conn_open_cq(c, false);
+	conn_open_cq(c, false, false);
 }
 
 static void side_close(struct side *s)
@@ -1331,7 +1335,7 @@ static void test_cqex(void)
 	struct conn c;
 	int ret;
 
-	conn_open_cq(&c, true);
+	conn_open_cq(&c, false, true);
 	cqx = c.b.cqx;
 	rkey = bind2(&c, mw, r_mr, r_addr(WIN_OFF), 4096,
 		     IBV_ACCESS_REMOTE_WRITE, IBV_WC_SUCCESS,
@@ -1379,6 +1383,98 @@ static void test_cqex(void)
 		  "LOCAL_INV of the invalidated window (ibv_poll_cq)");
 	conn_close(&c);
 	dealloc_mw(mw);
+}
+
+/* Post an ATOMIC_WRITE of @value to @raddr under @rkey with ibv_wr_*(). */
+static void atomic_write(struct side *s, uint64_t wr_id, uint32_t rkey,
+			 uint64_t raddr, uint64_t value)
+{
+	struct ibv_qp_ex *qpx = ibv_qp_to_qp_ex(s->qp);
+	int ret;
+
+	CHECK(qpx, "ibv_qp_to_qp_ex");
+	ibv_wr_start(qpx);
+	qpx->wr_id = wr_id;
+	qpx->wr_flags = IBV_SEND_SIGNALED;
+	ibv_wr_atomic_write(qpx, rkey, raddr, &value);
+	ret = ibv_wr_complete(qpx);
+	CHECK(ret == 0, "ibv_wr_complete of an atomic write: %s",
+	      strerror(ret));
+}
+
+/* The one completion of @s's extended CQ: its status and opcode. */
+static void expect_wc_ex(struct side *s, uint64_t wr_id,
+			 enum ibv_wc_status status, enum ibv_wc_opcode op,
+			 const char *what)
+{
+	struct ibv_poll_cq_attr pa = {};
+	double end = now() + 20;
+	int ret;
+
+	while ((ret = ibv_start_poll(s->cqx, &pa)) == ENOENT) {
+		CHECK(now() < end, "%s: no completion on the extended CQ",
+		      what);
+		usleep(500);
+	}
+	CHECK(ret == 0, "%s: ibv_start_poll: %s", what, strerror(ret));
+	CHECK(s->cqx->wr_id == wr_id && s->cqx->status == status,
+	      "%s: wr_id %#llx status %s, want %#llx %s", what,
+	      (unsigned long long)s->cqx->wr_id, status_str(s->cqx->status),
+	      (unsigned long long)wr_id, status_str(status));
+	if (status == IBV_WC_SUCCESS)
+		CHECK(ibv_wc_read_opcode(s->cqx) == op, "%s: opcode %d, want %d",
+		      what, ibv_wc_read_opcode(s->cqx), op);
+	CHECK(ibv_wc_read_qp_num(s->cqx) == s->qp->qp_num, "%s: qp_num",
+	      what);
+	CHECK(ibv_next_poll(s->cqx) == ENOENT, "%s: more completions", what);
+	ibv_end_poll(s->cqx);
+}
+
+static void test_atomicw(void)
+{
+	const uint64_t v2 = 0x0123456789abcdefULL, v1 = 0xfedcba9876543210ULL;
+	struct ibv_mw *mw1 = alloc_mw(pd, IBV_MW_TYPE_1);
+	struct ibv_mw *mw2 = alloc_mw(pd, IBV_MW_TYPE_2);
+	uint64_t *word2 = (uint64_t *)(r_buf + WIN_OFF + 64);
+	uint64_t *word1 = (uint64_t *)(r_buf + WIN_OFF + 4096 + 8);
+	uint32_t rkey;
+	struct conn c;
+
+	*word1 = 0;
+	*word2 = 0;
+	conn_open_cq(&c, true, false);
+	rkey = bind2(&c, mw2, r_mr, r_addr(WIN_OFF), 4096,
+		     IBV_ACCESS_REMOTE_WRITE, IBV_WC_SUCCESS, "type 2 bind");
+	atomic_write(&c.a, 0xa2, rkey, r_addr(WIN_OFF + 64), v2);
+	expect_wc_ex(&c.a, 0xa2, IBV_WC_SUCCESS, IBV_WC_ATOMIC_WRITE,
+		     "atomic write through a type 2 window");
+	CHECK(*word2 == v2, "the word is %#llx, want %#llx",
+	      (unsigned long long)*word2, (unsigned long long)v2);
+	ok("ATOMIC_WRITE through a type 2 window: IBV_WC_ATOMIC_WRITE on "
+	   "the extended CQ, 8 bytes placed");
+
+	bind1(&c, mw1, r_mr, r_addr(WIN_OFF + 4096), 4096,
+	      IBV_ACCESS_REMOTE_WRITE, IBV_WC_SUCCESS, "type 1 bind");
+	atomic_write(&c.a, 0xa1, mw1->rkey, r_addr(WIN_OFF + 4096 + 8), v1);
+	expect_wc_ex(&c.a, 0xa1, IBV_WC_SUCCESS, IBV_WC_ATOMIC_WRITE,
+		     "atomic write through a type 1 window");
+	CHECK(*word1 == v1, "the word is %#llx, want %#llx",
+	      (unsigned long long)*word1, (unsigned long long)v1);
+	ok("ATOMIC_WRITE through a type 1 window");
+
+	/* The window grants no write: the responder refuses, the QP fails. */
+	bind1(&c, mw1, r_mr, r_addr(WIN_OFF + 4096), 4096,
+	      IBV_ACCESS_REMOTE_READ, IBV_WC_SUCCESS, "read-only rebind");
+	atomic_write(&c.a, 0xa0, mw1->rkey, r_addr(WIN_OFF + 4096 + 8), 0);
+	expect_wc_ex(&c.a, 0xa0, IBV_WC_REM_ACCESS_ERR, 0,
+		     "atomic write through a read-only window");
+	CHECK(*word1 == v1, "the word changed to %#llx",
+	      (unsigned long long)*word1);
+	ok("ATOMIC_WRITE through a read-only window: IBV_WC_REM_ACCESS_ERR, "
+	   "nothing written");
+	conn_close(&c);
+	dealloc_mw(mw1);
+	dealloc_mw(mw2);
 }
 
 /*
@@ -1429,7 +1525,8 @@ int main(int argc, char **argv)
 		{ "fence", test_fence }, { "sendinv", test_sendinv },
 		{ "sendinv1", test_sendinv1 }, { "dealloc", test_dealloc },
 		{ "dereg", test_dereg }, { "wrapi", test_wrapi },
-		{ "cqex", test_cqex }, { "raw", test_raw },
+		{ "cqex", test_cqex }, { "atomicw", test_atomicw },
+		{ "raw", test_raw },
 	};
 	struct ibv_device **list;
 	int i, n;
