@@ -65,7 +65,8 @@
  * @num_cq: completion queues in use, bounded by attr.max_cq
  * @mr_xa: memory regions and windows by key index (key >> 8), for O(1)
  *	key lookup; windows are stored tagged %PINRXE_XA_MW and are looked
- *	up, bound and invalidated under the array's lock (pinrxe_mw.c)
+ *	up, bound and invalidated under the array's lock (pinrxe_mw.c),
+ *	taken with bottom halves off as the data path runs in softirq too
  * @mr_next: cursor for cyclic index allocation, so a stale key is not
  *	reused at once
  * @num_mw: memory windows in use, bounded by attr.max_mw
@@ -303,15 +304,28 @@ struct pinrxe_mw {
 };
 
 /**
- * struct pinrxe_task - the per-QP work item that runs the data path
- * @work: queued on the module's workqueue; a work item never runs on two
- *	CPUs at once, so the requester, completer, responder and flush of
- *	one QP are serialised without a lock
- * @pending: PINRXE_TASK_* bits: what to run next time the work item runs
+ * struct pinrxe_task - what runs a QP's data path, and when
+ * @work: queued on the module's workqueue when the stages must run later
+ *	or elsewhere (pinrxe_task_sched())
+ * @pending: PINRXE_TASK_* bits: what to run next time the task runs
+ * @lock: guards @busy and @stopped; taken with interrupts off, as
+ *	schedules come from softirq and timers
+ * @busy: someone runs the stages right now: the work item, or a doorbell
+ *	or packet receive running them in place (pinrxe_task_run()); whoever
+ *	sets it is the only one running them, so the requester, completer,
+ *	responder and flush of one QP are serialised without a lock
+ * @stopped: pinrxe_task_stop() calls not yet undone; nothing runs
+ * @atomic: the run in progress is in softirq context (or with bottom
+ *	halves off) and must not sleep; the stages hand what could take long
+ *	back to the work item (%PINRXE_STAGE_DEFER)
  */
 struct pinrxe_task {
 	struct work_struct work;
 	atomic_long_t pending;
+	spinlock_t lock;	/* see above */
+	bool busy;
+	unsigned int stopped;
+	bool atomic;
 };
 
 #define PINRXE_TASK_REQ		BIT(0)	/* pinrxe_requester() */
@@ -817,6 +831,7 @@ void pinrxe_ah_put(struct pinrxe_ah *ah);
 /* pinrxe_task.c */
 void pinrxe_task_init(struct pinrxe_qp *qp);
 void pinrxe_task_sched(struct pinrxe_qp *qp, unsigned long what);
+void pinrxe_task_run(struct pinrxe_qp *qp, unsigned long what, bool atomic);
 void pinrxe_task_stop(struct pinrxe_qp *qp);
 void pinrxe_task_start(struct pinrxe_qp *qp);
 void pinrxe_task_drain(struct pinrxe_qp *qp);
@@ -826,12 +841,15 @@ void pinrxe_task_module_exit(void);
 /*
  * The data path (pinrxe_req.c, pinrxe_comp.c, pinrxe_resp.c), run by the
  * QP's task: each returns 0 when it wants to be called again at once and
- * -EAGAIN when it ran out of work.  They run in every QP state and must
+ * -EAGAIN when it ran out of work, or PINRXE_STAGE_DEFER when what it has
+ * to do next must not run in the current context (qp->task.atomic is set)
+ * and waits for the work item.  They run in every QP state and must
  * check it: in RESET each drops what it holds (queued packets, partial
  * progress, references, timers) and returns -EAGAIN; in ERR (and SQE for
  * the send side) each stops, after which the task flushes the queues
  * (pinrxe_qp_flush()).
  */
+#define PINRXE_STAGE_DEFER	1
 int pinrxe_requester(struct pinrxe_qp *qp);
 int pinrxe_completer(struct pinrxe_qp *qp);
 int pinrxe_responder(struct pinrxe_qp *qp);

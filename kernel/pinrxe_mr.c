@@ -530,9 +530,9 @@ struct ib_mr *pinrxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	mr->state = PINRXE_MR_VALID;
 
 	/* Reserve the index first: the keys are made from it. */
-	ret = xa_alloc_cyclic(&pdev->mr_xa, &mr->index, NULL,
-			      XA_LIMIT(1, PINRXE_MAX_MR - 1), &pdev->mr_next,
-			      GFP_KERNEL);
+	ret = xa_alloc_cyclic_bh(&pdev->mr_xa, &mr->index, NULL,
+				 XA_LIMIT(1, PINRXE_MAX_MR - 1), &pdev->mr_next,
+				 GFP_KERNEL);
 	if (ret < 0) {
 		ret = ret == -EBUSY ? -ENOMEM : ret;
 		goto err_unpin;
@@ -540,7 +540,7 @@ struct ib_mr *pinrxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	pinrxe_mr_set_keys(mr, get_random_u32());
 	pinrxe_mr_account(pdev, mr->pins.npages);
 	/* Publish only the finished MR to lookups. */
-	xa_store(&pdev->mr_xa, mr->index, mr, GFP_KERNEL);
+	xa_store_bh(&pdev->mr_xa, mr->index, mr, GFP_KERNEL);
 	return &mr->ibmr;
 
 err_unpin:
@@ -647,7 +647,7 @@ int pinrxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 	if (ret)
 		return ret;
 	pinrxe_mr_quiesce(mr, PINRXE_MR_INVALID);
-	xa_erase(&pdev->mr_xa, mr->index);
+	xa_erase_bh(&pdev->mr_xa, mr->index);
 	pinrxe_mr_account(pdev, -(long)mr->pins.npages);
 	pinrxe_pins_release(&mr->pins);
 	/* A lookup may still be looking at it under RCU. */

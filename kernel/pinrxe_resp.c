@@ -20,6 +20,12 @@
 /* ACK syndrome with the credit field saying "no flow control". */
 #define PINRXE_ACK_SYNDROME	(PINRXE_AETH_ACK | PINRXE_AETH_NO_CREDIT)
 
+/*
+ * Longest read, in response packets, answered in softirq context (see
+ * pinrxe_task.c); a longer one waits for the work item.
+ */
+#define PINRXE_RESP_ATOMIC_READ_PKTS	64
+
 static struct pinrxe_dev *qp_pdev(struct pinrxe_qp *qp)
 {
 	return to_pdev(qp->ibqp.device);
@@ -312,7 +318,7 @@ static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
 		va += n;
 		len -= n;
 		/* A long read must not hold the CPU the requester needs. */
-		if (!(i % 32))
+		if (!qp->task.atomic && !(i % 32))
 			cond_resched();
 	}
 	if (mr)
@@ -550,11 +556,20 @@ static void pinrxe_resp_uc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		pinrxe_resp_fatal(qp, IB_EVENT_QP_FATAL);
 }
 
+/* A read, new or duplicate, too long to answer in softirq context. */
+static bool pinrxe_resp_long_read(struct pinrxe_qp *qp,
+				  struct pinrxe_pkt_info *pkt)
+{
+	return (pkt->mask & PINRXE_READ_MASK) &&
+	       pinrxe_reth_len(pkt) > PINRXE_RESP_ATOMIC_READ_PKTS * qp->mtu;
+}
+
 /**
  * pinrxe_responder() - execute one received request of a QP
  * @qp: the QP; from its task
  *
- * Return: 0 to be called again, -EAGAIN when there is nothing to do.
+ * Return: 0 to be called again, -EAGAIN when there is nothing to do,
+ * PINRXE_STAGE_DEFER when the next request waits for the work item.
  */
 int pinrxe_responder(struct pinrxe_qp *qp)
 {
@@ -574,6 +589,10 @@ int pinrxe_responder(struct pinrxe_qp *qp)
 		return 0;
 	}
 	pkt = pinrxe_skb_pkt(skb);
+	if (qp->task.atomic && pinrxe_resp_long_read(qp, pkt)) {
+		skb_queue_head(&qp->resp.pkts, skb);
+		return PINRXE_STAGE_DEFER;
+	}
 	switch (qp->ibqp.qp_type) {
 	case IB_QPT_RC:
 		pinrxe_resp_rc(qp, pkt);

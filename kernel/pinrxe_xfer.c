@@ -203,7 +203,8 @@ void pinrxe_qp_rcv(struct pinrxe_qp *qp, struct sk_buff *skb)
 		return;
 	}
 	skb_queue_tail(q, skb);
-	pinrxe_task_sched(qp, what);
+	/* In this softirq when the QP is idle: no hand-off to a worker. */
+	pinrxe_task_run(qp, what, true);
 }
 
 /**
