@@ -153,8 +153,10 @@ static bool pinrxe_comp_ack_before(struct pinrxe_qp *qp, u32 psn)
 		pinrxe_comp_wqe(qp, swqe, IB_WC_SUCCESS);
 	}
 	if (pinrxe_psn_cmp(psn, qp->comp.psn) > 0) {
+		/* Progress: the retries start over, as after an ACK. */
 		qp->comp.psn = psn;
 		qp->comp.retry_pending = false;
+		qp->comp.retry_cnt = qp->attr.retry_cnt;
 	}
 	return true;
 }

@@ -317,7 +317,8 @@ out:
  * pinrxe_requester() - send the next packet of a QP's send queue
  * @qp: the QP; from its task
  *
- * Return: 0 to be called again, -EAGAIN when there is nothing to send now.
+ * Return: 0 to be called again, -EAGAIN when there is nothing to send now,
+ * PINRXE_STAGE_DEFER when there is, but the caller is in softirq context.
  */
 int pinrxe_requester(struct pinrxe_qp *qp)
 {
@@ -338,6 +339,14 @@ int pinrxe_requester(struct pinrxe_qp *qp)
 		;
 	if (qp->req.index == qp->sq.head)
 		return -EAGAIN;
+	/*
+	 * Not from softirq: a packet sent there waits in this CPU's receive
+	 * backlog until the softirq is done, and one sent meanwhile from
+	 * another CPU, by the next doorbell, could overtake it.  Sends from
+	 * process context are received before the send returns.
+	 */
+	if (qp->task.atomic)
+		return PINRXE_STAGE_DEFER;
 
 	swqe = pinrxe_sq_wqe(qp, qp->req.index);
 	if (swqe->status != IB_WC_SUCCESS ||

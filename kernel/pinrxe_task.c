@@ -69,8 +69,28 @@ static bool pinrxe_task_acquire(struct pinrxe_task *task, bool atomic)
 		task->atomic = atomic;
 	}
 	spin_unlock_irqrestore(&task->lock, flags);
-
 	return ok;
+}
+
+/*
+ * Wait while the task runs in softirq context.  Such a run is short (one
+ * budget) and on another CPU, since the caller, in process context, runs.
+ * A caller that has work for the requester waits for it rather than leave
+ * it its bits: a runner in softirq would have to hand the requester to
+ * the work item (see pinrxe_requester()), at the cost of a wakeup.
+ */
+static void pinrxe_task_wait_atomic(struct pinrxe_task *task)
+{
+	unsigned long flags;
+	bool wait;
+
+	do {
+		spin_lock_irqsave(&task->lock, flags);
+		wait = task->busy && task->atomic && !task->stopped;
+		spin_unlock_irqrestore(&task->lock, flags);
+		if (wait)
+			cpu_relax();
+	} while (wait);
 }
 
 /*
@@ -188,24 +208,14 @@ void pinrxe_task_init(struct pinrxe_qp *qp)
 	qp->task.atomic = false;
 }
 
-/* Set bits; true when the task is idle and the caller must get it run. */
-static bool pinrxe_task_post(struct pinrxe_qp *qp, unsigned long what)
+/* Set bits for the stages; the runner's xchg() of them pairs. */
+static void pinrxe_task_post(struct pinrxe_qp *qp, unsigned long what)
 {
-	unsigned long flags;
-	bool idle;
-
-	/*
-	 * What the caller prepared for the stages (a queued packet, a posted
-	 * WQE) is visible before the bit; the runner's xchg() pairs.
-	 */
+	/* What the caller prepared (a queued packet, a posted WQE) first. */
 	smp_mb__before_atomic();
 	atomic_long_or(what, &qp->task.pending);
-	/* The bit before the look at busy; pairs with the release. */
+	/* The bits before the look at busy; pairs with the release. */
 	smp_mb__after_atomic();
-	spin_lock_irqsave(&qp->task.lock, flags);
-	idle = !qp->task.busy && !qp->task.stopped;
-	spin_unlock_irqrestore(&qp->task.lock, flags);
-	return idle;
 }
 
 /**
@@ -220,7 +230,14 @@ static bool pinrxe_task_post(struct pinrxe_qp *qp, unsigned long what)
  */
 void pinrxe_task_sched(struct pinrxe_qp *qp, unsigned long what)
 {
-	if (pinrxe_task_post(qp, what))
+	unsigned long flags;
+	bool idle;
+
+	pinrxe_task_post(qp, what);
+	spin_lock_irqsave(&qp->task.lock, flags);
+	idle = !qp->task.busy && !qp->task.stopped;
+	spin_unlock_irqrestore(&qp->task.lock, flags);
+	if (idle)
 		queue_work(pinrxe_wq, &qp->task.work);
 }
 
@@ -232,13 +249,18 @@ void pinrxe_task_sched(struct pinrxe_qp *qp, unsigned long what)
  *	else it is a system call that may sleep
  *
  * Runs the stages in place when the task is idle; when it is running, the
- * runner does; when it is stopped, pinrxe_task_start() will.  A run that
- * uses up its budget, or a stage that must not run in @atomic context,
- * leaves the rest to the work item.
+ * runner does (but a caller in process context with work for the
+ * requester first waits for a runner in softirq to finish); when it is
+ * stopped, pinrxe_task_start() will.  A run that uses up its budget, or a
+ * stage that must not run in @atomic context, leaves the rest to the work
+ * item.
  */
 void pinrxe_task_run(struct pinrxe_qp *qp, unsigned long what, bool atomic)
 {
-	if (pinrxe_task_post(qp, what) && pinrxe_task_acquire(&qp->task, atomic))
+	if (!atomic && (what & PINRXE_TASK_REQ))
+		pinrxe_task_wait_atomic(&qp->task);
+	pinrxe_task_post(qp, what);
+	if (pinrxe_task_acquire(&qp->task, atomic))
 		pinrxe_task_loop(qp, atomic, atomic ? PINRXE_TASK_BUDGET :
 					     PINRXE_TASK_BUDGET_SYSCALL);
 }
