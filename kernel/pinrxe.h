@@ -493,6 +493,9 @@ struct pinrxe_srq {
  * @pkts_since_ack: packets sent since the last ack request
  * @rewind_psn: set with @rewind: go back and resend from this PSN
  * @rewind: a retransmission is due from @rewind_psn
+ * @route: the route to qp->av, for every packet the QP sends on its path
+ *	(requests, and the responder's ACKs and responses); dropped when
+ *	the path changes
  */
 struct pinrxe_req_state {
 	u32 psn;
@@ -502,6 +505,7 @@ struct pinrxe_req_state {
 	u32 pkts_since_ack;
 	u32 rewind_psn;
 	bool rewind;
+	struct pinrxe_route route;
 };
 
 /**

@@ -17,7 +17,9 @@
 #include <linux/ipv6.h>
 #include <linux/mutex.h>
 #include <linux/udp.h>
+#include <net/dst.h>
 #include <net/ip.h>
+#include <net/ip6_fib.h>
 #include <net/ipv6.h>
 #include <net/ipv6_stubs.h>
 #include <net/net_namespace.h>
@@ -369,6 +371,58 @@ static struct dst_entry *pinrxe_route6(struct net *net,
 	return ipv6_stub->ipv6_dst_lookup_flow(net, NULL, &fl6, NULL);
 }
 
+/**
+ * pinrxe_route_reset() - drop a kept route
+ * @route: the route; its owner sends nothing meanwhile
+ */
+void pinrxe_route_reset(struct pinrxe_route *route)
+{
+	dst_release(route->dst);
+	route->dst = NULL;
+}
+
+/* The kept route, referenced, if it still holds; else NULL. */
+static struct dst_entry *pinrxe_route_get(struct pinrxe_route *route)
+{
+	struct dst_entry *dst = route->dst;
+
+	if (!dst)
+		return NULL;
+	if (!dst_check(dst, route->cookie)) {
+		pinrxe_route_reset(route);
+		return NULL;
+	}
+	dst_hold(dst);
+	return dst;
+}
+
+static void pinrxe_route_keep(struct pinrxe_route *route,
+			      struct dst_entry *dst, bool ipv4)
+{
+	pinrxe_route_reset(route);
+	dst_hold(dst);
+	route->dst = dst;
+	route->cookie = ipv4 ? 0 : rt6_get_cookie((struct rt6_info *)dst);
+}
+
+/* The route for a packet to @av: the kept one, or a lookup, then kept. */
+static struct dst_entry *pinrxe_route(struct net *net,
+				      const struct pinrxe_av *av, u16 sport,
+				      struct pinrxe_route *route)
+{
+	bool ipv4 = av->network_type == RDMA_NETWORK_IPV4;
+	struct dst_entry *dst;
+
+	dst = route ? pinrxe_route_get(route) : NULL;
+	if (dst)
+		return dst;
+	dst = ipv4 ? pinrxe_route4(net, av, sport) :
+		     pinrxe_route6(net, av, sport);
+	if (!IS_ERR(dst) && route)
+		pinrxe_route_keep(route, dst, ipv4);
+	return dst;
+}
+
 static void pinrxe_push_udp(struct sk_buff *skb, u16 sport)
 {
 	struct udphdr *udph;
@@ -458,6 +512,24 @@ static void pinrxe_loopback(struct pinrxe_dev *pdev, struct sk_buff *skb)
 int pinrxe_pkt_send(struct sk_buff *skb, struct pinrxe_pkt_info *pkt,
 		    const struct pinrxe_av *av, u16 src_port)
 {
+	return pinrxe_pkt_send_route(skb, pkt, av, src_port, NULL);
+}
+
+/**
+ * pinrxe_pkt_send_route() - pinrxe_pkt_send() with a kept route
+ * @skb: as for pinrxe_pkt_send()
+ * @pkt: as for pinrxe_pkt_send()
+ * @av: as for pinrxe_pkt_send(); the address @route is kept for
+ * @src_port: as for pinrxe_pkt_send()
+ * @route: the route kept for @av and @src_port: used if it still holds,
+ *	else looked up and kept; NULL to look it up every time
+ *
+ * Return: as for pinrxe_pkt_send().
+ */
+int pinrxe_pkt_send_route(struct sk_buff *skb, struct pinrxe_pkt_info *pkt,
+			  const struct pinrxe_av *av, u16 src_port,
+			  struct pinrxe_route *route)
+{
 	struct pinrxe_dev *pdev = pkt->pdev;
 	struct net *net = dev_net(pdev->ndev);
 	bool ipv4 = av->network_type == RDMA_NETWORK_IPV4;
@@ -467,8 +539,7 @@ int pinrxe_pkt_send(struct sk_buff *skb, struct pinrxe_pkt_info *pkt,
 	int err;
 
 	if (!ether_addr_equal(av->dmac, pdev->ndev->dev_addr)) {
-		dst = ipv4 ? pinrxe_route4(net, av, src_port) :
-			     pinrxe_route6(net, av, src_port);
+		dst = pinrxe_route(net, av, src_port, route);
 		if (IS_ERR(dst)) {
 			err = PTR_ERR(dst);
 			goto drop;

@@ -111,6 +111,7 @@ void pinrxe_xfer_cleanup(struct pinrxe_qp *qp)
 	timer_shutdown_sync(&qp->comp.rnr_timer);
 	skb_queue_purge(&qp->comp.pkts);
 	skb_queue_purge(&qp->resp.pkts);
+	pinrxe_route_reset(&qp->req.route);
 }
 
 /*
@@ -128,8 +129,10 @@ static void pinrxe_xfer_sync(struct pinrxe_qp *qp)
 		return;
 	qp->attr_changed = 0;
 	/* modify_qp resolved the path into qp->av when it checked it. */
-	if (changed & IB_QP_AV)
+	if (changed & IB_QP_AV) {
 		qp->req.av_valid = true;
+		pinrxe_route_reset(&qp->req.route);
+	}
 	if (changed & IB_QP_SQ_PSN) {
 		qp->req.psn = qp->attr.sq_psn & PINRXE_BTH_PSN;
 		qp->comp.psn = qp->req.psn;
@@ -252,7 +255,9 @@ struct sk_buff *pinrxe_xfer_pkt(struct pinrxe_qp *qp,
 void pinrxe_xfer_send(struct pinrxe_qp *qp, struct sk_buff *skb,
 		      struct pinrxe_pkt_info *pkt, const struct pinrxe_av *av)
 {
-	pinrxe_pkt_send(skb, pkt, av, qp->src_port);
+	/* The QP's own path keeps its route; a UD AH's is looked up. */
+	pinrxe_pkt_send_route(skb, pkt, av, qp->src_port,
+			      av == &qp->av ? &qp->req.route : NULL);
 }
 
 /**
