@@ -308,23 +308,21 @@ struct pinrxe_mw {
  * @work: queued on the module's workqueue when the stages must run later
  *	or elsewhere (pinrxe_task_sched())
  * @pending: PINRXE_TASK_* bits: what to run next time the task runs
- * @lock: guards @busy and @stopped; taken with interrupts off, as
- *	schedules come from softirq and timers
- * @busy: someone runs the stages right now: the work item, or a doorbell
- *	or packet receive running them in place (pinrxe_task_run()); whoever
- *	sets it is the only one running them, so the requester, completer,
- *	responder and flush of one QP are serialised without a lock
- * @stopped: pinrxe_task_stop() calls not yet undone; nothing runs
+ * @state: whether someone runs the stages right now (the work item, or a
+ *	doorbell or packet receive running them in place, pinrxe_task_run()),
+ *	in which context, and how many pinrxe_task_stop() calls hold it
+ *	stopped; see pinrxe_task.c.  Whoever runs the stages is the only one,
+ *	so the requester, completer, responder and flush of one QP are
+ *	serialised without a lock
  * @atomic: the run in progress is in softirq context (or with bottom
  *	halves off) and must not sleep; the stages hand what could take long
- *	back to the work item (%PINRXE_STAGE_DEFER)
+ *	back to the work item (%PINRXE_STAGE_DEFER).  Set and read by the
+ *	runner only
  */
 struct pinrxe_task {
 	struct work_struct work;
 	atomic_long_t pending;
-	spinlock_t lock;	/* see above */
-	bool busy;
-	unsigned int stopped;
+	atomic_t state;
 	bool atomic;
 };
 
@@ -865,6 +863,7 @@ void pinrxe_xfer_cleanup(struct pinrxe_qp *qp);
 enum ib_qp_state pinrxe_xfer_enter(struct pinrxe_qp *qp);
 unsigned long pinrxe_xfer_retrans_jiffies(struct pinrxe_qp *qp);
 void pinrxe_qp_rcv(struct pinrxe_qp *qp, struct sk_buff *skb);
+struct sk_buff *pinrxe_xfer_next_pkt(struct sk_buff_head *q);
 int pinrxe_psn_cmp(u32 a, u32 b);
 struct sk_buff *pinrxe_xfer_pkt(struct pinrxe_qp *qp,
 				const struct pinrxe_av *av, u8 opcode,

@@ -17,17 +17,19 @@
  * (PINRXE_STAGE_DEFER: a long read response now, faulting pages in
  * later).
  *
- * One runner at a time.  task.busy, under task.lock, is held by whoever
- * runs the stages: the work item or an in-place runner.  So the stages of
- * one QP, the flush and the ring accesses they make are serialised with
- * no lock of their own, while different QPs run in parallel.  A schedule
- * that finds the task busy only leaves its bits: the runner looks at the
- * bits again after it lets go of busy (see below) and runs them.
+ * One runner at a time.  A busy bit in task.state, taken with a
+ * compare-and-exchange (no lock: this runs for every packet), is held by
+ * whoever runs the stages: the work item or an in-place runner.  So the
+ * stages of one QP, the flush and the ring accesses they make are
+ * serialised with no lock of their own, while different QPs run in
+ * parallel.  A schedule that finds the task busy only leaves its bits: the
+ * runner looks at the bits again after it lets go of busy (see below) and
+ * runs them.
  *
  * No wakeup is lost: a scheduler sets its bits before it looks at busy,
- * and a runner clears busy before it looks at the bits, both under (or
- * ordered by) task.lock, so either the scheduler finds the task idle and
- * runs or queues it, or the runner finds the bits and runs again.
+ * and a runner clears busy before it looks at the bits, with a full
+ * barrier between on both sides, so either the scheduler finds the task
+ * idle and runs or queues it, or the runner finds the bits and runs again.
  *
  * Stopping.  modify_qp and destroy_qp stop the task (pinrxe_task_stop())
  * before they change what the data path reads: no new runner starts, the
@@ -54,22 +56,35 @@
 static struct workqueue_struct *pinrxe_wq;
 
 /*
+ * task.state: who runs the task and whether it may run.  PINRXE_TASK_BUSY
+ * is held by the runner, PINRXE_TASK_SOFTIRQ says that runner is in
+ * softirq context, and the bits from PINRXE_TASK_STOP up count the stops.
+ */
+#define PINRXE_TASK_BUSY	BIT(0)
+#define PINRXE_TASK_SOFTIRQ	BIT(1)
+#define PINRXE_TASK_STOP	BIT(2)
+
+static bool pinrxe_task_idle(int state)
+{
+	return !(state & PINRXE_TASK_BUSY) && state < PINRXE_TASK_STOP;
+}
+
+/*
  * Become the task's runner.  Fails when someone else runs it (who will see
  * the caller's bits) or it is stopped (pinrxe_task_start() will).
  */
 static bool pinrxe_task_acquire(struct pinrxe_task *task, bool atomic)
 {
-	unsigned long flags;
-	bool ok;
+	int state = atomic_read(&task->state);
 
-	spin_lock_irqsave(&task->lock, flags);
-	ok = !task->busy && !task->stopped;
-	if (ok) {
-		task->busy = true;
-		task->atomic = atomic;
-	}
-	spin_unlock_irqrestore(&task->lock, flags);
-	return ok;
+	do {
+		if (!pinrxe_task_idle(state))
+			return false;
+	} while (!atomic_try_cmpxchg_acquire(&task->state, &state, state |
+					     PINRXE_TASK_BUSY |
+					     (atomic ? PINRXE_TASK_SOFTIRQ : 0)));
+	task->atomic = atomic;
+	return true;
 }
 
 /*
@@ -81,16 +96,11 @@ static bool pinrxe_task_acquire(struct pinrxe_task *task, bool atomic)
  */
 static void pinrxe_task_wait_atomic(struct pinrxe_task *task)
 {
-	unsigned long flags;
-	bool wait;
+	int state;
 
-	do {
-		spin_lock_irqsave(&task->lock, flags);
-		wait = task->busy && task->atomic && !task->stopped;
-		spin_unlock_irqrestore(&task->lock, flags);
-		if (wait)
-			cpu_relax();
-	} while (wait);
+	while ((state = atomic_read(&task->state)) & PINRXE_TASK_SOFTIRQ &&
+	       state < PINRXE_TASK_STOP)
+		cpu_relax();
 }
 
 /*
@@ -99,17 +109,17 @@ static void pinrxe_task_wait_atomic(struct pinrxe_task *task)
  */
 static bool pinrxe_task_release(struct pinrxe_task *task)
 {
-	unsigned long flags;
+	int state;
 
-	spin_lock_irqsave(&task->lock, flags);
-	task->busy = false;
 	task->atomic = false;
-	if (task->stopped)
-		wake_up_var(&task->busy);
-	spin_unlock_irqrestore(&task->lock, flags);
-
-	/* Our clearing of busy before the read; pairs with the schedule. */
-	smp_mb();
+	/*
+	 * Fully ordered: busy is clear before the bits are read; pairs with
+	 * pinrxe_task_post() and the read of the state after it.
+	 */
+	state = atomic_fetch_andnot(PINRXE_TASK_BUSY | PINRXE_TASK_SOFTIRQ,
+				    &task->state);
+	if (state >= PINRXE_TASK_STOP)
+		wake_up_var(&task->state);
 	return atomic_long_read(&task->pending);
 }
 
@@ -202,9 +212,7 @@ void pinrxe_task_init(struct pinrxe_qp *qp)
 {
 	INIT_WORK(&qp->task.work, pinrxe_task_work);
 	atomic_long_set(&qp->task.pending, 0);
-	spin_lock_init(&qp->task.lock);
-	qp->task.busy = false;
-	qp->task.stopped = 0;
+	atomic_set(&qp->task.state, 0);
 	qp->task.atomic = false;
 }
 
@@ -230,14 +238,8 @@ static void pinrxe_task_post(struct pinrxe_qp *qp, unsigned long what)
  */
 void pinrxe_task_sched(struct pinrxe_qp *qp, unsigned long what)
 {
-	unsigned long flags;
-	bool idle;
-
 	pinrxe_task_post(qp, what);
-	spin_lock_irqsave(&qp->task.lock, flags);
-	idle = !qp->task.busy && !qp->task.stopped;
-	spin_unlock_irqrestore(&qp->task.lock, flags);
-	if (idle)
+	if (pinrxe_task_idle(atomic_read(&qp->task.state)))
 		queue_work(pinrxe_wq, &qp->task.work);
 }
 
@@ -265,16 +267,10 @@ void pinrxe_task_run(struct pinrxe_qp *qp, unsigned long what, bool atomic)
 					     PINRXE_TASK_BUDGET_SYSCALL);
 }
 
-/* No runner, and none can start: stop() may go on. */
+/* No runner: stop() may go on (none can start). */
 static bool pinrxe_task_quiet(struct pinrxe_task *task)
 {
-	unsigned long flags;
-	bool quiet;
-
-	spin_lock_irqsave(&task->lock, flags);
-	quiet = !task->busy;
-	spin_unlock_irqrestore(&task->lock, flags);
-	return quiet;
+	return !(atomic_read(&task->state) & PINRXE_TASK_BUSY);
 }
 
 /**
@@ -286,13 +282,9 @@ static bool pinrxe_task_quiet(struct pinrxe_task *task)
  */
 void pinrxe_task_stop(struct pinrxe_qp *qp)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&qp->task.lock, flags);
-	qp->task.stopped++;
-	spin_unlock_irqrestore(&qp->task.lock, flags);
+	atomic_add(PINRXE_TASK_STOP, &qp->task.state);
 	disable_work_sync(&qp->task.work);
-	wait_var_event(&qp->task.busy, pinrxe_task_quiet(&qp->task));
+	wait_var_event(&qp->task.state, pinrxe_task_quiet(&qp->task));
 }
 
 /**
@@ -304,11 +296,7 @@ void pinrxe_task_stop(struct pinrxe_qp *qp)
  */
 void pinrxe_task_start(struct pinrxe_qp *qp)
 {
-	unsigned long flags;
-
-	spin_lock_irqsave(&qp->task.lock, flags);
-	qp->task.stopped--;
-	spin_unlock_irqrestore(&qp->task.lock, flags);
+	atomic_sub(PINRXE_TASK_STOP, &qp->task.state);
 	if (enable_work(&qp->task.work) &&
 	    atomic_long_read(&qp->task.pending))
 		queue_work(pinrxe_wq, &qp->task.work);

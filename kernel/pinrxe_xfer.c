@@ -192,6 +192,7 @@ void pinrxe_qp_rcv(struct pinrxe_qp *qp, struct sk_buff *skb)
 	struct pinrxe_pkt_info *pkt = pinrxe_skb_pkt(skb);
 	struct sk_buff_head *q;
 	unsigned long what;
+	bool full;
 
 	if (pkt->mask & PINRXE_REQ_MASK) {
 		q = &qp->resp.pkts;
@@ -200,14 +201,39 @@ void pinrxe_qp_rcv(struct pinrxe_qp *qp, struct sk_buff *skb)
 		q = &qp->comp.pkts;
 		what = PINRXE_TASK_COMP;
 	}
-	if (skb_queue_len(q) >= PINRXE_MAX_QUEUED_PKTS) {
+	/*
+	 * The queues are only used from softirq and the QP's task: bottom
+	 * halves off is enough, and cheaper than skb_queue_tail()'s
+	 * interrupts off on every packet.
+	 */
+	spin_lock_bh(&q->lock);
+	full = skb_queue_len(q) >= PINRXE_MAX_QUEUED_PKTS;
+	if (!full)
+		__skb_queue_tail(q, skb);
+	spin_unlock_bh(&q->lock);
+	if (full) {
 		pinrxe_counter_inc(to_pdev(qp->ibqp.device), PINRXE_CNT_DROP_QP_BUSY);
 		kfree_skb(skb);
 		return;
 	}
-	skb_queue_tail(q, skb);
 	/* In this softirq when the QP is idle: no hand-off to a worker. */
 	pinrxe_task_run(qp, what, true);
+}
+
+/**
+ * pinrxe_xfer_next_pkt() - take the oldest packet of a receive queue
+ * @q: qp->resp.pkts or qp->comp.pkts; from the QP's task
+ *
+ * Return: the packet, or NULL when there is none.
+ */
+struct sk_buff *pinrxe_xfer_next_pkt(struct sk_buff_head *q)
+{
+	struct sk_buff *skb;
+
+	spin_lock_bh(&q->lock);
+	skb = __skb_dequeue(q);
+	spin_unlock_bh(&q->lock);
+	return skb;
 }
 
 /**
