@@ -871,6 +871,15 @@ struct sk_buff *pinrxe_xfer_pkt(struct pinrxe_qp *qp,
 				u32 dest_qpn, struct pinrxe_pkt_info *pkt);
 void pinrxe_xfer_send(struct pinrxe_qp *qp, struct sk_buff *skb,
 		      struct pinrxe_pkt_info *pkt, const struct pinrxe_av *av);
+void pinrxe_xfer_send_list(struct pinrxe_qp *qp, struct sk_buff_head *list);
+/*
+ * Packets of one message sent together (pinrxe_xfer_send_list()), and
+ * their bytes with their transport headers: the whole, one UDP GSO packet,
+ * must fit an IP packet's 64 KiB.
+ */
+#define PINRXE_XFER_BURST		32
+#define PINRXE_XFER_BURST_BYTES		60000
+#define PINRXE_XFER_PKT_OVERHEAD	64	/* headers and ICRC, at most */
 void pinrxe_xfer_skip(const struct pinrxe_sge *sge, u32 num_sge, u32 *cur_sge,
 		      u32 *sge_offset, u32 len);
 void pinrxe_comp_wqe(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe,

@@ -175,6 +175,9 @@ int pinrxe_pkt_send_route(struct sk_buff *skb, struct pinrxe_pkt_info *pkt,
 			  const struct pinrxe_av *av, u16 src_port,
 			  struct pinrxe_route *route);
 void pinrxe_route_reset(struct pinrxe_route *route);
+void pinrxe_pkt_send_list(struct sk_buff_head *list,
+			  const struct pinrxe_av *av, u16 src_port,
+			  struct pinrxe_route *route);
 
 /* pinrxe_icrc.c */
 void pinrxe_icrc_generate(struct sk_buff *skb, struct pinrxe_pkt_info *pkt);

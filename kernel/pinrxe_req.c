@@ -200,8 +200,12 @@ static u32 pinrxe_sgl_err_status(int err)
 	return err == -ENOSPC ? IB_WC_LOC_LEN_ERR : IB_WC_LOC_PROT_ERR;
 }
 
-/* Build and send the next packet of @swqe. */
-static int pinrxe_req_send_pkt(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
+/*
+ * Build and send the next packet of @swqe; with @list, queue it there
+ * instead, for pinrxe_xfer_send_list().
+ */
+static int pinrxe_req_send_pkt(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe,
+			       struct sk_buff_head *list)
 {
 	struct pinrxe_send_wqe *wqe = pinrxe_swqe_wqe(swqe);
 	bool ud = qp->ibqp.qp_type == IB_QPT_UD;
@@ -288,7 +292,13 @@ static int pinrxe_req_send_pkt(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
 		}
 	}
 
-	pinrxe_xfer_send(qp, skb, &pkt, av);
+	if (list) {
+		/* skb->cb is the sender's until the IP layer has it. */
+		*pinrxe_skb_pkt(skb) = pkt;
+		__skb_queue_tail(list, skb);
+	} else {
+		pinrxe_xfer_send(qp, skb, &pkt, av);
+	}
 	err = 0;
 
 	if (read)
@@ -311,6 +321,45 @@ out:
 	/* No memory for a packet: as good as lost; RC retransmits it. */
 	return err == -ENOMEM ? IB_WC_SUCCESS : (err ? IB_WC_LOC_QP_OP_ERR :
 						  IB_WC_SUCCESS);
+}
+
+/*
+ * Whether the next packets of @swqe go out together: several packets of
+ * a send or write of a connected QP.  Reads and atomics have one request
+ * packet; UD messages are one packet.
+ */
+static bool pinrxe_req_can_burst(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
+{
+	const struct pinrxe_send_wqe *wqe = pinrxe_swqe_wqe(swqe);
+
+	return qp->ibqp.qp_type != IB_QPT_UD && !pinrxe_wqe_is_read(wqe) &&
+	       !pinrxe_wqe_is_atomic(wqe) &&
+	       swqe->length - swqe->sent > qp->mtu;
+}
+
+/*
+ * Build the next packets of @swqe (pinrxe_req_can_burst()) and send them
+ * together, as one UDP GSO packet (pinrxe_xfer_send_list()): up to the end
+ * of the message, PINRXE_XFER_BURST packets or PINRXE_XFER_BURST_BYTES.
+ * Returns an IB_WC_* status, as pinrxe_req_send_pkt().
+ */
+static u32 pinrxe_req_send_burst(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
+{
+	struct sk_buff_head list;
+	u32 status, bytes = 0;
+
+	__skb_queue_head_init(&list);
+	do {
+		status = pinrxe_req_send_pkt(qp, swqe, &list);
+		bytes += qp->mtu + PINRXE_XFER_PKT_OVERHEAD;
+	} while (status == IB_WC_SUCCESS &&
+		 swqe->progress == PINRXE_WQE_SENDING &&
+		 skb_queue_len(&list) < PINRXE_XFER_BURST &&
+		 bytes + qp->mtu + PINRXE_XFER_PKT_OVERHEAD <=
+		 PINRXE_XFER_BURST_BYTES);
+	/* What was built goes out, even when a later packet failed. */
+	pinrxe_xfer_send_list(qp, &list);
+	return status;
 }
 
 /**
@@ -368,7 +417,10 @@ int pinrxe_requester(struct pinrxe_qp *qp)
 	if (swqe->progress == PINRXE_WQE_NEW && !pinrxe_req_start(qp, swqe))
 		return -EAGAIN;
 
-	status = pinrxe_req_send_pkt(qp, swqe);
+	if (pinrxe_req_can_burst(qp, swqe))
+		status = pinrxe_req_send_burst(qp, swqe);
+	else
+		status = pinrxe_req_send_pkt(qp, swqe, NULL);
 	if (status != IB_WC_SUCCESS) {
 		if (qp->req.index != qp->sq.tail)
 			return -EAGAIN;	/* completes in order, later */

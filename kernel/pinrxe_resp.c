@@ -278,8 +278,9 @@ static int pinrxe_resp_write(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
 				 u32 rkey, u32 len)
 {
-	u32 npkts = len ? DIV_ROUND_UP(len, qp->mtu) : 1, i;
+	u32 npkts = len ? DIV_ROUND_UP(len, qp->mtu) : 1, i, bytes = 0;
 	struct pinrxe_mr *mr = NULL;
+	struct sk_buff_head list;
 	int err;
 
 	if (len) {
@@ -288,6 +289,7 @@ static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
 		if (!mr)
 			return PINRXE_RESP_NAK_ACCESS;
 	}
+	__skb_queue_head_init(&list);
 	for (i = 0; i < npkts; i++) {
 		u32 n = min(len, qp->mtu);
 		struct pinrxe_pkt_info pkt;
@@ -314,13 +316,23 @@ static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
 		if (n)
 			pinrxe_mr_copy(mr, va, pinrxe_pkt_payload(&pkt), n,
 				       PINRXE_FROM_MR);
-		pinrxe_xfer_send(qp, skb, &pkt, &qp->av);
+		/* The responses go out together, a burst at a time. */
+		*pinrxe_skb_pkt(skb) = pkt;
+		__skb_queue_tail(&list, skb);
+		bytes += pkt.paylen;
 		va += n;
 		len -= n;
-		/* A long read must not hold the CPU the requester needs. */
-		if (!qp->task.atomic && !(i % 32))
-			cond_resched();
+		if (skb_queue_len(&list) == PINRXE_XFER_BURST ||
+		    bytes + qp->mtu + PINRXE_XFER_PKT_OVERHEAD >
+		    PINRXE_XFER_BURST_BYTES) {
+			pinrxe_xfer_send_list(qp, &list);
+			bytes = 0;
+			/* A long read must not hold the CPU the requester needs. */
+			if (!qp->task.atomic)
+				cond_resched();
+		}
 	}
+	pinrxe_xfer_send_list(qp, &list);
 	if (mr)
 		pinrxe_mr_put(mr);
 	return PINRXE_RESP_DONE;

@@ -583,3 +583,142 @@ drop:
 	kfree_skb(skb);
 	return err;
 }
+
+/*
+ * The packet info a list member carries in its skb->cb, taken out: the IP
+ * layer reads skb->cb as its own control block (options, fragment size)
+ * and wants it zeroed, as a new skb has it.
+ */
+static void pinrxe_list_take_pkt(struct sk_buff *skb,
+				 struct pinrxe_pkt_info *pkt)
+{
+	*pkt = *pinrxe_skb_pkt(skb);
+	memset(skb->cb, 0, sizeof(skb->cb));
+}
+
+/* Send each packet of @list on its own. */
+static void pinrxe_pkt_send_each(struct sk_buff_head *list,
+				 const struct pinrxe_av *av, u16 src_port,
+				 struct pinrxe_route *route)
+{
+	struct pinrxe_pkt_info pkt;
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(list))) {
+		pinrxe_list_take_pkt(skb, &pkt);
+		pinrxe_pkt_send_route(skb, &pkt, av, src_port, route);
+	}
+}
+
+/*
+ * Give a packet of a list its UDP and IP headers and its ICRC; the IPv4
+ * identification is @id, what segmentation gives the packet at its place
+ * in the list.  Returns its UDP payload length.
+ */
+static unsigned int pinrxe_list_pkt(struct net *net, struct sk_buff *skb,
+				    const struct pinrxe_av *av, u16 src_port,
+				    u8 ttl, u16 id)
+{
+	struct pinrxe_pkt_info pkt;
+
+	pinrxe_list_take_pkt(skb, &pkt);
+	pinrxe_push_udp(skb, src_port);
+	if (av->network_type == RDMA_NETWORK_IPV4) {
+		pinrxe_push_ip4(net, skb, av, ttl);
+		ip_hdr(skb)->id = htons(id);
+		ip_send_check(ip_hdr(skb));
+	} else {
+		pinrxe_push_ip6(skb, av, ttl);
+	}
+	pinrxe_icrc_generate(skb, &pkt);
+	return pkt.paylen;
+}
+
+/**
+ * pinrxe_pkt_send_list() - send packets to one address together
+ * @list: packets from pinrxe_pkt_alloc(), filled in, in order, each with
+ *	its struct pinrxe_pkt_info in its skb->cb; emptied, also on error
+ * @av: where they go
+ * @src_port: as for pinrxe_pkt_send()
+ * @route: as for pinrxe_pkt_send_route()
+ *
+ * The packets go as one UDP GSO packet of the list kind: the first one
+ * carries the others on its frag_list, each with its own headers and
+ * ICRC, so the IP layer, routing, the netfilter hooks and the netdev (and
+ * a local peer's receive path up to its UDP socket) are passed once for
+ * all.  Segmentation, where the netdev cannot carry the list (any real
+ * one) or before the receiving UDP socket, takes the packets apart again,
+ * unchanged but for what it rewrites: the IP lengths and the IPv4
+ * identifications, which count up from the first packet's (0, as for any
+ * packet sent with DF and no socket) and which the ICRCs were computed
+ * for.  A lost or failed send loses them all, as if dropped on the wire.
+ */
+void pinrxe_pkt_send_list(struct sk_buff_head *list,
+			  const struct pinrxe_av *av, u16 src_port,
+			  struct pinrxe_route *route)
+{
+	struct sk_buff *head = skb_peek(list), *skb, **tail;
+	bool ipv4 = av->network_type == RDMA_NETWORK_IPV4;
+	unsigned int n = skb_queue_len(list), len, head_len;
+	struct pinrxe_dev *pdev;
+	struct dst_entry *dst;
+	struct net *net;
+	u8 ttl = av->hop_limit;
+	u16 id;
+	int err;
+
+	if (!head)
+		return;
+	pdev = pinrxe_skb_pkt(head)->pdev;
+	net = dev_net(pdev->ndev);
+	/* To itself, packets are received one by one anyway. */
+	if (n == 1 || ether_addr_equal(av->dmac, pdev->ndev->dev_addr)) {
+		pinrxe_pkt_send_each(list, av, src_port, route);
+		return;
+	}
+	dst = pinrxe_route(net, av, src_port, route);
+	if (IS_ERR(dst)) {
+		pinrxe_counter_add(pdev, PINRXE_CNT_SEND_ERR, n);
+		__skb_queue_purge(list);
+		return;
+	}
+	if (!ttl)
+		ttl = ipv4 ? IPDEFTTL : IPV6_DEFAULT_HOPLIMIT;
+
+	head = __skb_dequeue(list);
+	head_len = pinrxe_list_pkt(net, head, av, src_port, ttl, 0);
+	id = ipv4 ? ntohs(ip_hdr(head)->id) : 0;
+	len = head_len;
+	tail = &skb_shinfo(head)->frag_list;
+	while ((skb = __skb_dequeue(list))) {
+		len += pinrxe_list_pkt(net, skb, av, src_port, ttl, ++id);
+		/* Members start at their UDP payload, as after GRO. */
+		__skb_pull(skb, skb_transport_offset(skb) +
+			   sizeof(struct udphdr));
+		head->len += skb->len;
+		head->data_len += skb->len;
+		head->truesize += skb->truesize;
+		*tail = skb;
+		tail = &skb->next;
+	}
+	*tail = NULL;
+	/* The first packet's ICRC is done: now the lengths of the whole. */
+	udp_hdr(head)->len = htons(sizeof(struct udphdr) + len);
+	skb_shinfo(head)->gso_size = head_len;
+	skb_shinfo(head)->gso_segs = n;
+	skb_shinfo(head)->gso_type = SKB_GSO_UDP_L4 | SKB_GSO_FRAGLIST;
+	/* No UDP checksum to compute, as for each packet on its own. */
+	head->ip_summed = CHECKSUM_UNNECESSARY;
+
+	skb_dst_set(head, dst);
+	if (ipv4)
+		err = ip_local_out(net, NULL, head);
+	else
+		err = ip6_local_out(net, NULL, head);
+	if (net_xmit_eval(err)) {
+		pinrxe_counter_add(pdev, PINRXE_CNT_SEND_ERR, n);
+		return;
+	}
+	pinrxe_counter_add(pdev, PINRXE_CNT_SENT_PKTS, n);
+	pinrxe_counter_add(pdev, PINRXE_CNT_SENT_BYTES, len);
+}

@@ -287,6 +287,21 @@ void pinrxe_xfer_send(struct pinrxe_qp *qp, struct sk_buff *skb,
 }
 
 /**
+ * pinrxe_xfer_send_list() - send packets built with pinrxe_xfer_pkt()
+ *	together, to the QP's path
+ * @qp: the sending QP, connected
+ * @list: the packets, in order, each with its struct pinrxe_pkt_info in
+ *	its skb->cb; emptied
+ *
+ * As pinrxe_xfer_send() each, but one trip through the IP layer and the
+ * netdev for all (pinrxe_pkt_send_list()).
+ */
+void pinrxe_xfer_send_list(struct pinrxe_qp *qp, struct sk_buff_head *list)
+{
+	pinrxe_pkt_send_list(list, &qp->av, qp->src_port, &qp->req.route);
+}
+
+/**
  * pinrxe_xfer_skip() - advance an SGE position by a number of bytes
  * @sge: the list
  * @num_sge: its length
