@@ -12,6 +12,11 @@
  *	memcpy(pinrxe_pkt_payload(&pkt), data, payload_len);
  *	err = pinrxe_pkt_send(skb, &pkt, av, src_port);
  *
+ * Packets to one address can also go together, as one GSO packet, from a
+ * list of such skbs, each with its struct pinrxe_pkt_info in its skb->cb
+ * (pinrxe_pkt_send_list()).  A QP keeps its route in a struct
+ * pinrxe_route (pinrxe_pkt_send_route()).
+ *
  * Receiving: the UDP socket validates a packet completely, fills the
  * struct pinrxe_pkt_info in skb->cb and calls pinrxe_rcv_dispatch().
  */

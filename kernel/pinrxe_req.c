@@ -6,8 +6,12 @@
  * sends again from the first PSN not acknowledged.  UC and UD WQEs
  * complete as soon as their last packet is out.
  *
- * One packet per call: the task calls again while there is work, so one
- * busy QP does not starve the others sharing the workqueue.
+ * One packet per call, or the packets of a send or write that go out
+ * together as one GSO packet (pinrxe_req_send_burst()): the task calls
+ * again while there is work, so one busy QP does not starve the others
+ * sharing the workqueue.  The requester runs in process context only (the
+ * doorbell's system call or the work item), which keeps a QP's packets in
+ * order on a local link (see pinrxe_requester()).
  */
 #include <linux/jiffies.h>
 

@@ -13,9 +13,11 @@
  * system call, the packet receive path in its softirq (pinrxe_task_run()).
  * The per-QP work item stays for what cannot or should not run there:
  * timers, schedules from other QPs, the rest of a run that used up its
- * budget, and what a stage says must not run in atomic context
- * (PINRXE_STAGE_DEFER: a long read response now, faulting pages in
- * later).
+ * budget, and what a stage says must not run in softirq context
+ * (PINRXE_STAGE_DEFER: the requester's sends, which must not be
+ * reordered, and long read responses now; faulting pages in, later).  A
+ * doorbell that finds the task run in softirq waits for that short run to
+ * end and then runs the requester itself, rather than pay for a hand-off.
  *
  * One runner at a time.  A busy bit in task.state, taken with a
  * compare-and-exchange (no lock: this runs for every packet), is held by
@@ -43,12 +45,12 @@
 #include "pinrxe.h"
 
 /*
- * Calls of a stage returning "again" (about one packet each) per run: past
- * this the run hands the rest to the work item (or, in the work item,
- * re-queues it) rather than keep a softirq or a worker (and the other QPs
- * it serves) waiting.  A doorbell's system call may go on longer: it works
- * for its own caller, and a 64 KiB message at a 1024-byte MTU is 64
- * packets, which should not cost a hand-off each.
+ * Calls of a stage returning "again" (a packet each, or a burst of a
+ * message's packets sent together) per run: past this the run hands the
+ * rest to the work item (or, in the work item, re-queues it) rather than
+ * keep a softirq or a worker (and the other QPs it serves) waiting.  A
+ * doorbell's system call may go on longer: it works for its own caller,
+ * and each hand-off costs a wakeup.
  */
 #define PINRXE_TASK_BUDGET		64
 #define PINRXE_TASK_BUDGET_SYSCALL	1024
@@ -90,9 +92,10 @@ static bool pinrxe_task_acquire(struct pinrxe_task *task, bool atomic)
 /*
  * Wait while the task runs in softirq context.  Such a run is short (one
  * budget) and on another CPU, since the caller, in process context, runs.
- * A caller that has work for the requester waits for it rather than leave
- * it its bits: a runner in softirq would have to hand the requester to
- * the work item (see pinrxe_requester()), at the cost of a wakeup.
+ * A caller that has work for the requester (a doorbell, the work item)
+ * waits for it rather than leave it its bits: a runner in softirq would
+ * have to hand the requester to the work item (see pinrxe_requester()),
+ * at the cost of a wakeup.
  */
 static void pinrxe_task_wait_atomic(struct pinrxe_task *task)
 {
@@ -199,7 +202,11 @@ static void pinrxe_task_work(struct work_struct *work)
 {
 	struct pinrxe_qp *qp = container_of(work, struct pinrxe_qp, task.work);
 
-	/* A runner in place has the task: it runs our bits too. */
+	/*
+	 * A runner in place has the task: it runs our bits too, but one in
+	 * softirq would only hand the requester back; wait it out instead.
+	 */
+	pinrxe_task_wait_atomic(&qp->task);
 	if (pinrxe_task_acquire(&qp->task, false))
 		pinrxe_task_loop(qp, false, PINRXE_TASK_BUDGET);
 }
