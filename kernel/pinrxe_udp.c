@@ -634,6 +634,27 @@ static unsigned int pinrxe_list_pkt(struct net *net, struct sk_buff *skb,
 	return pkt.paylen;
 }
 
+/*
+ * Whether a packet capture watches @dev or, for a veth, its peer (or any
+ * netdev): it would see a list as one large datagram, which no RoCE
+ * dissector reads, as captures see TCP's GSO packets.  Packets then go
+ * one by one, as they do on the wire.
+ */
+static bool pinrxe_list_watched(struct net_device *dev)
+{
+	struct net_device *peer = NULL;
+	bool watched;
+
+	if (dev_nit_active(dev))
+		return true;
+	rcu_read_lock();
+	if (dev->netdev_ops->ndo_get_peer_dev)
+		peer = dev->netdev_ops->ndo_get_peer_dev(dev);
+	watched = peer && dev_nit_active(peer);
+	rcu_read_unlock();
+	return watched;
+}
+
 /**
  * pinrxe_pkt_send_list() - send packets to one address together
  * @list: packets from pinrxe_pkt_alloc(), filled in, in order, each with
@@ -652,6 +673,8 @@ static unsigned int pinrxe_list_pkt(struct net *net, struct sk_buff *skb,
  * identifications, which count up from the first packet's (0, as for any
  * packet sent with DF and no socket) and which the ICRCs were computed
  * for.  A lost or failed send loses them all, as if dropped on the wire.
+ * While a packet capture watches the netdev (pinrxe_list_watched()), or
+ * to the device itself, they go one by one.
  */
 void pinrxe_pkt_send_list(struct sk_buff_head *list,
 			  const struct pinrxe_av *av, u16 src_port,
@@ -680,6 +703,11 @@ void pinrxe_pkt_send_list(struct sk_buff_head *list,
 	if (IS_ERR(dst)) {
 		pinrxe_counter_add(pdev, PINRXE_CNT_SEND_ERR, n);
 		__skb_queue_purge(list);
+		return;
+	}
+	if (pinrxe_list_watched(dst->dev)) {
+		dst_release(dst);
+		pinrxe_pkt_send_each(list, av, src_port, route);
 		return;
 	}
 	if (!ttl)
