@@ -70,7 +70,8 @@
  * @num_cq: completion queues in use, bounded by attr.max_cq
  * @mr_xa: memory regions and windows by key index (key >> 8), for O(1)
  *	key lookup; windows are stored tagged %PINRXE_XA_MW and are looked
- *	up, bound and invalidated under the array's lock (pinrxe_mw.c)
+ *	up, bound and invalidated under the array's lock (pinrxe_mw.c),
+ *	taken with bottom halves off as the data path runs in softirq too
  * @mr_next: cursor for cyclic index allocation, so a stale key is not
  *	reused at once
  * @num_mw: memory windows in use, bounded by attr.max_mw
@@ -359,15 +360,26 @@ struct pinrxe_mw {
 };
 
 /**
- * struct pinrxe_task - the per-QP work item that runs the data path
- * @work: queued on the module's workqueue; a work item never runs on two
- *	CPUs at once, so the requester, completer, responder and flush of
- *	one QP are serialised without a lock
- * @pending: PINRXE_TASK_* bits: what to run next time the work item runs
+ * struct pinrxe_task - what runs a QP's data path, and when
+ * @work: queued on the module's workqueue when the stages must run later
+ *	or elsewhere (pinrxe_task_sched())
+ * @pending: PINRXE_TASK_* bits: what to run next time the task runs
+ * @state: whether someone runs the stages right now (the work item, or a
+ *	doorbell or packet receive running them in place, pinrxe_task_run()),
+ *	in which context, and how many pinrxe_task_stop() calls hold it
+ *	stopped; see pinrxe_task.c.  Whoever runs the stages is the only one,
+ *	so the requester, completer, responder and flush of one QP are
+ *	serialised without a lock
+ * @atomic: the run in progress is in softirq context (or with bottom
+ *	halves off) and must not sleep; the stages hand what could take long
+ *	back to the work item (%PINRXE_STAGE_DEFER).  Set and read by the
+ *	runner only
  */
 struct pinrxe_task {
 	struct work_struct work;
 	atomic_long_t pending;
+	atomic_t state;
+	bool atomic;
 };
 
 #define PINRXE_TASK_REQ		BIT(0)	/* pinrxe_requester() */
@@ -556,6 +568,9 @@ struct pinrxe_srq {
  * @pkts_since_ack: packets sent since the last ack request
  * @rewind_psn: set with @rewind: go back and resend from this PSN
  * @rewind: a retransmission is due from @rewind_psn
+ * @route: the route to qp->av, for every packet the QP sends on its path
+ *	(requests, and the responder's ACKs and responses); dropped when
+ *	the path changes
  */
 struct pinrxe_req_state {
 	u32 psn;
@@ -565,6 +580,7 @@ struct pinrxe_req_state {
 	u32 pkts_since_ack;
 	u32 rewind_psn;
 	bool rewind;
+	struct pinrxe_route route;
 };
 
 /**
@@ -949,6 +965,7 @@ void pinrxe_ah_put(struct pinrxe_ah_av *av);
 /* pinrxe_task.c */
 void pinrxe_task_init(struct pinrxe_qp *qp);
 void pinrxe_task_sched(struct pinrxe_qp *qp, unsigned long what);
+void pinrxe_task_run(struct pinrxe_qp *qp, unsigned long what, bool atomic);
 void pinrxe_task_stop(struct pinrxe_qp *qp);
 void pinrxe_task_start(struct pinrxe_qp *qp);
 void pinrxe_task_drain(struct pinrxe_qp *qp);
@@ -959,12 +976,15 @@ void pinrxe_task_module_exit(void);
 /*
  * The data path (pinrxe_req.c, pinrxe_comp.c, pinrxe_resp.c), run by the
  * QP's task: each returns 0 when it wants to be called again at once and
- * -EAGAIN when it ran out of work.  They run in every QP state and must
+ * -EAGAIN when it ran out of work, or PINRXE_STAGE_DEFER when what it has
+ * to do next must not run in the current context (qp->task.atomic is set)
+ * and waits for the work item.  They run in every QP state and must
  * check it: in RESET each drops what it holds (queued packets, partial
  * progress, references, timers) and returns -EAGAIN; in ERR (and SQE for
  * the send side) each stops, after which the task flushes the queues
  * (pinrxe_qp_flush()).
  */
+#define PINRXE_STAGE_DEFER	1
 int pinrxe_requester(struct pinrxe_qp *qp);
 int pinrxe_completer(struct pinrxe_qp *qp);
 int pinrxe_responder(struct pinrxe_qp *qp);
@@ -976,6 +996,7 @@ void pinrxe_xfer_cleanup(struct pinrxe_qp *qp);
 enum ib_qp_state pinrxe_xfer_enter(struct pinrxe_qp *qp);
 unsigned long pinrxe_xfer_retrans_jiffies(struct pinrxe_qp *qp);
 void pinrxe_qp_rcv(struct pinrxe_qp *qp, struct sk_buff *skb);
+struct sk_buff *pinrxe_xfer_next_pkt(struct sk_buff_head *q);
 int pinrxe_psn_cmp(u32 a, u32 b);
 struct sk_buff *pinrxe_xfer_pkt(struct pinrxe_qp *qp,
 				const struct pinrxe_av *av, u8 opcode,
@@ -983,6 +1004,15 @@ struct sk_buff *pinrxe_xfer_pkt(struct pinrxe_qp *qp,
 				u32 dest_qpn, struct pinrxe_pkt_info *pkt);
 void pinrxe_xfer_send(struct pinrxe_qp *qp, struct sk_buff *skb,
 		      struct pinrxe_pkt_info *pkt, const struct pinrxe_av *av);
+void pinrxe_xfer_send_list(struct pinrxe_qp *qp, struct sk_buff_head *list);
+/*
+ * Packets of one message sent together (pinrxe_xfer_send_list()), and
+ * their bytes with their transport headers: the whole, one UDP GSO packet,
+ * must fit an IP packet's 64 KiB.
+ */
+#define PINRXE_XFER_BURST		32
+#define PINRXE_XFER_BURST_BYTES		60000
+#define PINRXE_XFER_PKT_OVERHEAD	64	/* headers and ICRC, at most */
 void pinrxe_xfer_skip(const struct pinrxe_sge *sge, u32 num_sge, u32 *cur_sge,
 		      u32 *sge_offset, u32 len);
 void pinrxe_comp_wqe(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe,

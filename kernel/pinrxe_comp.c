@@ -152,8 +152,10 @@ static bool pinrxe_comp_ack_before(struct pinrxe_qp *qp, u32 psn)
 		pinrxe_comp_wqe(qp, swqe, IB_WC_SUCCESS);
 	}
 	if (pinrxe_psn_cmp(psn, qp->comp.psn) > 0) {
+		/* Progress: the retries start over, as after an ACK. */
 		qp->comp.psn = psn;
 		qp->comp.retry_pending = false;
+		qp->comp.retry_cnt = qp->attr.retry_cnt;
 	}
 	return true;
 }
@@ -349,7 +351,7 @@ int pinrxe_completer(struct pinrxe_qp *qp)
 		return 0;
 	}
 
-	skb = skb_dequeue(&qp->comp.pkts);
+	skb = pinrxe_xfer_next_pkt(&qp->comp.pkts);
 	if (!skb)
 		return -EAGAIN;
 	pkt = pinrxe_skb_pkt(skb);

@@ -280,14 +280,14 @@ int pinrxe_mr_publish(struct pinrxe_dev *pdev, struct pinrxe_mr *mr,
 	int ret;
 
 	/* Reserve the index first: the keys are made from it. */
-	ret = xa_alloc_cyclic(&pdev->mr_xa, &mr->index, NULL,
-			      XA_LIMIT(1, PINRXE_MAX_MR - 1), &pdev->mr_next,
-			      gfp);
+	ret = xa_alloc_cyclic_bh(&pdev->mr_xa, &mr->index, NULL,
+				 XA_LIMIT(1, PINRXE_MAX_MR - 1), &pdev->mr_next,
+				 gfp);
 	if (ret < 0)
 		return ret == -EBUSY ? -ENOMEM : ret;
 	pinrxe_mr_set_keys(mr, get_random_u32());
 	/* Publish only the finished MR to lookups. */
-	xa_store(&pdev->mr_xa, mr->index, mr, gfp);
+	xa_store_bh(&pdev->mr_xa, mr->index, mr, gfp);
 	return 0;
 }
 
@@ -768,7 +768,7 @@ int pinrxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 	if (ret)
 		return ret;
 	pinrxe_mr_quiesce(mr, PINRXE_MR_INVALID);
-	xa_erase(&pdev->mr_xa, mr->index);
+	xa_erase_bh(&pdev->mr_xa, mr->index);
 	pinrxe_mr_account(pdev, -(long)mr->pins.npages);
 	pinrxe_pins_release(&mr->pins);
 	kvfree(mr->fr.addr);

@@ -93,9 +93,9 @@ int pinrxe_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata)
 		goto err_count;
 	}
 	/* Reserved empty first: lookups must not see a half-made window. */
-	ret = xa_alloc_cyclic(&pdev->mr_xa, &mw->index, NULL,
-			      XA_LIMIT(1, PINRXE_MAX_MR - 1), &pdev->mr_next,
-			      GFP_KERNEL);
+	ret = xa_alloc_cyclic_bh(&pdev->mr_xa, &mw->index, NULL,
+				 XA_LIMIT(1, PINRXE_MAX_MR - 1), &pdev->mr_next,
+				 GFP_KERNEL);
 	if (ret < 0) {
 		ret = ret == -EBUSY ? -ENOMEM : ret;
 		goto err_count;
@@ -104,8 +104,8 @@ int pinrxe_alloc_mw(struct ib_mw *ibmw, struct ib_udata *udata)
 	mw->state = ibmw->type == IB_MW_TYPE_1 ? PINRXE_MW_VALID :
 						 PINRXE_MW_FREE;
 	/* Over the reserved entry: needs no memory, cannot fail. */
-	xa_store(&pdev->mr_xa, mw->index, xa_tag_pointer(mw, PINRXE_XA_MW),
-		 GFP_KERNEL);
+	xa_store_bh(&pdev->mr_xa, mw->index, xa_tag_pointer(mw, PINRXE_XA_MW),
+		    GFP_KERNEL);
 	return 0;
 
 err_count:
@@ -139,11 +139,11 @@ int pinrxe_dealloc_mw(struct ib_mw *ibmw)
 	struct pinrxe_dev *pdev = to_pdev(ibmw->device);
 	struct pinrxe_mw *mw = to_pmw(ibmw);
 
-	xa_lock(&pdev->mr_xa);
+	xa_lock_bh(&pdev->mr_xa);
 	__xa_erase(&pdev->mr_xa, mw->index);
 	pinrxe_mw_unbind(mw);
 	mw->state = PINRXE_MW_INVALID;
-	xa_unlock(&pdev->mr_xa);
+	xa_unlock_bh(&pdev->mr_xa);
 	atomic_dec(&pdev->num_mw);
 	return 0;
 }
@@ -166,12 +166,12 @@ int pinrxe_mr_stop_binds(struct pinrxe_mr *mr, int state)
 	struct pinrxe_dev *pdev = to_pdev(mr->ibmr.device);
 	int ret = 0;
 
-	xa_lock(&pdev->mr_xa);
+	xa_lock_bh(&pdev->mr_xa);
 	if (mr->num_mw)
 		ret = -EBUSY;
 	else
 		WRITE_ONCE(mr->state, state);
-	xa_unlock(&pdev->mr_xa);
+	xa_unlock_bh(&pdev->mr_xa);
 	return ret;
 }
 
@@ -253,7 +253,7 @@ int pinrxe_mw_bind(struct pinrxe_qp *qp, const struct pinrxe_send_wqe *wqe)
 	struct pinrxe_mw *mw;
 	int err;
 
-	xa_lock(&pdev->mr_xa);
+	xa_lock_bh(&pdev->mr_xa);
 	mw = pinrxe_mw_find(pdev, wqe->wr.bind_mw.mw_rkey);
 	if (!mw) {
 		err = -EINVAL;
@@ -277,7 +277,7 @@ out:
 	/* The binding counts in num_mw; the lookup's reference goes. */
 	if (mr)
 		pinrxe_mr_put(mr);
-	xa_unlock(&pdev->mr_xa);
+	xa_unlock_bh(&pdev->mr_xa);
 	return err;
 }
 
@@ -345,13 +345,13 @@ int pinrxe_invalidate_rkey(struct pinrxe_qp *qp, u32 key, bool remote)
 	struct pinrxe_mw *mw;
 	int err;
 
-	xa_lock(&pdev->mr_xa);
+	xa_lock_bh(&pdev->mr_xa);
 	mw = pinrxe_mw_find(pdev, key);
 	if (mw)
 		err = pinrxe_mw_invalidate(qp, mw, remote);
 	else
 		mr = pinrxe_mr_key_invalidate(qp, key, &err);
-	xa_unlock(&pdev->mr_xa);
+	xa_unlock_bh(&pdev->mr_xa);
 	if (mr) {
 		pinrxe_mr_wait_users(mr, 1);
 		pinrxe_mr_put(mr);
@@ -394,7 +394,7 @@ static struct pinrxe_mr *pinrxe_mw_get_mr(struct pinrxe_qp *qp, u32 rkey,
 	struct pinrxe_mr *mr = NULL;
 	struct pinrxe_mw *mw;
 
-	xa_lock(&pdev->mr_xa);
+	xa_lock_bh(&pdev->mr_xa);
 	mw = pinrxe_mw_find(pdev, rkey);
 	*err = mw ? pinrxe_mw_check_access(mw, qp, access, iova, length) :
 		    -EINVAL;
@@ -404,7 +404,7 @@ static struct pinrxe_mr *pinrxe_mw_get_mr(struct pinrxe_qp *qp, u32 rkey,
 		mr = mw->mr;
 		refcount_inc(&mr->ref);
 	}
-	xa_unlock(&pdev->mr_xa);
+	xa_unlock_bh(&pdev->mr_xa);
 	return mr;
 }
 

@@ -12,6 +12,11 @@
  *	memcpy(pinrxe_pkt_payload(&pkt), data, payload_len);
  *	err = pinrxe_pkt_send(skb, &pkt, av, src_port);
  *
+ * Packets to one address can also go together, as one GSO packet, from a
+ * list of such skbs, each with its struct pinrxe_pkt_info in its skb->cb
+ * (pinrxe_pkt_send_list()).  A QP keeps its route in a struct
+ * pinrxe_route (pinrxe_pkt_send_route()).
+ *
  * Receiving: the UDP socket validates a packet completely, fills the
  * struct pinrxe_pkt_info in skb->cb and calls pinrxe_rcv_dispatch().
  */
@@ -140,6 +145,23 @@ static inline u16 pinrxe_qp_src_port(u32 qpn)
 	return IB_ROCE_UDP_ENCAP_VALID_PORT_MIN + hash_32(qpn, 14);
 }
 
+/**
+ * struct pinrxe_route - the route of one address, kept for its next packet
+ * @dst: the route, referenced; NULL when none is kept
+ * @cookie: what dst_check() needs to tell whether it still holds (IPv6)
+ *
+ * A route lookup (fib rules and tables) costs about as much per packet as
+ * the rest of the IP output path.  The owner of one of these (a QP) sends
+ * one packet at a time and drops the route when its address changes
+ * (pinrxe_route_reset()); a route that no longer holds (the routing
+ * tables, addresses or netdevs changed) fails dst_check() and is looked
+ * up again.
+ */
+struct pinrxe_route {
+	struct dst_entry *dst;
+	u32 cookie;
+};
+
 /* pinrxe_av.c */
 int pinrxe_av_from_attr(struct pinrxe_av *av,
 			const struct rdma_ah_attr *attr);
@@ -154,6 +176,13 @@ struct sk_buff *pinrxe_pkt_alloc(struct pinrxe_dev *pdev,
 				 u32 payload_len, struct pinrxe_pkt_info *pkt);
 int pinrxe_pkt_send(struct sk_buff *skb, struct pinrxe_pkt_info *pkt,
 		    const struct pinrxe_av *av, u16 src_port);
+int pinrxe_pkt_send_route(struct sk_buff *skb, struct pinrxe_pkt_info *pkt,
+			  const struct pinrxe_av *av, u16 src_port,
+			  struct pinrxe_route *route);
+void pinrxe_route_reset(struct pinrxe_route *route);
+void pinrxe_pkt_send_list(struct sk_buff_head *list,
+			  const struct pinrxe_av *av, u16 src_port,
+			  struct pinrxe_route *route);
 
 /* pinrxe_icrc.c */
 void pinrxe_icrc_generate(struct sk_buff *skb, struct pinrxe_pkt_info *pkt);

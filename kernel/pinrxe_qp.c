@@ -668,8 +668,9 @@ int pinrxe_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
  *	the doorbell with a post_send command carrying no work request
  * @bad_wr: set to @wr when it is not NULL
  *
- * Schedules the requester, which takes the new WQEs from the ring (or the
- * flush, in the error states).
+ * Runs the requester, which takes the new WQEs from the ring (or the
+ * flush, in the error states), in the caller's system call when the QP's
+ * task is idle (pinrxe_task_run()).
  *
  * Return: 0, or -EINVAL for a work request passed through the kernel.
  */
@@ -682,7 +683,7 @@ int pinrxe_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		*bad_wr = wr;
 		return -EINVAL;
 	}
-	pinrxe_task_sched(to_pqp(ibqp), PINRXE_TASK_REQ);
+	pinrxe_task_run(to_pqp(ibqp), PINRXE_TASK_REQ, false);
 	return 0;
 }
 
@@ -709,7 +710,7 @@ int pinrxe_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 		*bad_wr = wr;
 		return -EINVAL;
 	}
-	pinrxe_task_sched(to_pqp(ibqp), PINRXE_TASK_RESP);
+	pinrxe_task_run(to_pqp(ibqp), PINRXE_TASK_RESP, false);
 	return 0;
 }
 

@@ -6,8 +6,12 @@
  * sends again from the first PSN not acknowledged.  UC and UD WQEs
  * complete as soon as their last packet is out.
  *
- * One packet per call: the task calls again while there is work, so one
- * busy QP does not starve the others sharing the workqueue.
+ * One packet per call, or the packets of a send or write that go out
+ * together as one GSO packet (pinrxe_req_send_burst()): the task calls
+ * again while there is work, so one busy QP does not starve the others
+ * sharing the workqueue.  The requester runs in process context only (the
+ * doorbell's system call or the work item), which keeps a QP's packets in
+ * order on a local link (see pinrxe_requester()).
  */
 #include <linux/jiffies.h>
 #include <rdma/ib_mad.h>
@@ -223,8 +227,12 @@ static u32 pinrxe_req_qkey(struct pinrxe_qp *qp,
 	return qkey & 0x80000000 ? qp->attr.qkey : qkey;
 }
 
-/* Build and send the next packet of @swqe. */
-static int pinrxe_req_send_pkt(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
+/*
+ * Build and send the next packet of @swqe; with @list, queue it there
+ * instead, for pinrxe_xfer_send_list().
+ */
+static int pinrxe_req_send_pkt(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe,
+			       struct sk_buff_head *list)
 {
 	struct pinrxe_send_wqe *wqe = pinrxe_swqe_wqe(swqe);
 	bool ud = pinrxe_qp_is_ud(qp);
@@ -315,7 +323,13 @@ static int pinrxe_req_send_pkt(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
 		}
 	}
 
-	pinrxe_xfer_send(qp, skb, &pkt, av);
+	if (list) {
+		/* skb->cb is the sender's until the IP layer has it. */
+		*pinrxe_skb_pkt(skb) = pkt;
+		__skb_queue_tail(list, skb);
+	} else {
+		pinrxe_xfer_send(qp, skb, &pkt, av);
+	}
 	err = 0;
 
 	if (read)
@@ -371,11 +385,51 @@ static u32 pinrxe_req_local(struct pinrxe_qp *qp,
 	}
 }
 
+/*
+ * Whether the next packets of @swqe go out together: several packets of
+ * a send or write of a connected QP.  Reads and atomics have one request
+ * packet; UD messages are one packet.
+ */
+static bool pinrxe_req_can_burst(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
+{
+	const struct pinrxe_send_wqe *wqe = pinrxe_swqe_wqe(swqe);
+
+	return !pinrxe_qp_is_ud(qp) && !pinrxe_wqe_is_read(wqe) &&
+	       !pinrxe_wqe_is_atomic(wqe) &&
+	       swqe->length - swqe->sent > qp->mtu;
+}
+
+/*
+ * Build the next packets of @swqe (pinrxe_req_can_burst()) and send them
+ * together, as one UDP GSO packet (pinrxe_xfer_send_list()): up to the end
+ * of the message, PINRXE_XFER_BURST packets or PINRXE_XFER_BURST_BYTES.
+ * Returns an IB_WC_* status, as pinrxe_req_send_pkt().
+ */
+static u32 pinrxe_req_send_burst(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
+{
+	struct sk_buff_head list;
+	u32 status, bytes = 0;
+
+	__skb_queue_head_init(&list);
+	do {
+		status = pinrxe_req_send_pkt(qp, swqe, &list);
+		bytes += qp->mtu + PINRXE_XFER_PKT_OVERHEAD;
+	} while (status == IB_WC_SUCCESS &&
+		 swqe->progress == PINRXE_WQE_SENDING &&
+		 skb_queue_len(&list) < PINRXE_XFER_BURST &&
+		 bytes + qp->mtu + PINRXE_XFER_PKT_OVERHEAD <=
+		 PINRXE_XFER_BURST_BYTES);
+	/* What was built goes out, even when a later packet failed. */
+	pinrxe_xfer_send_list(qp, &list);
+	return status;
+}
+
 /**
  * pinrxe_requester() - send the next packet of a QP's send queue
  * @qp: the QP; from its task
  *
- * Return: 0 to be called again, -EAGAIN when there is nothing to send now.
+ * Return: 0 to be called again, -EAGAIN when there is nothing to send now,
+ * PINRXE_STAGE_DEFER when there is, but the caller is in softirq context.
  */
 int pinrxe_requester(struct pinrxe_qp *qp)
 {
@@ -396,6 +450,14 @@ int pinrxe_requester(struct pinrxe_qp *qp)
 		;
 	if (qp->req.index == qp->sq.head)
 		return -EAGAIN;
+	/*
+	 * Not from softirq: a packet sent there waits in this CPU's receive
+	 * backlog until the softirq is done, and one sent meanwhile from
+	 * another CPU, by the next doorbell, could overtake it.  Sends from
+	 * process context are received before the send returns.
+	 */
+	if (qp->task.atomic)
+		return PINRXE_STAGE_DEFER;
 
 	swqe = pinrxe_sq_wqe(qp, qp->req.index);
 	if (swqe->status != IB_WC_SUCCESS ||
@@ -419,7 +481,10 @@ int pinrxe_requester(struct pinrxe_qp *qp)
 	if (swqe->progress == PINRXE_WQE_NEW && !pinrxe_req_start(qp, swqe))
 		return -EAGAIN;
 
-	status = pinrxe_req_send_pkt(qp, swqe);
+	if (pinrxe_req_can_burst(qp, swqe))
+		status = pinrxe_req_send_burst(qp, swqe);
+	else
+		status = pinrxe_req_send_pkt(qp, swqe, NULL);
 	if (status != IB_WC_SUCCESS) {
 		if (qp->req.index != qp->sq.tail)
 			return -EAGAIN;	/* completes in order, later */

@@ -21,6 +21,12 @@
 /* ACK syndrome with the credit field saying "no flow control". */
 #define PINRXE_ACK_SYNDROME	(PINRXE_AETH_ACK | PINRXE_AETH_NO_CREDIT)
 
+/*
+ * Longest read, in response packets, answered in softirq context (see
+ * pinrxe_task.c); a longer one waits for the work item.
+ */
+#define PINRXE_RESP_ATOMIC_READ_PKTS	64
+
 static struct pinrxe_dev *qp_pdev(struct pinrxe_qp *qp)
 {
 	return to_pdev(qp->ibqp.device);
@@ -287,8 +293,9 @@ static int pinrxe_resp_write(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
 				 u32 rkey, u32 len)
 {
-	u32 npkts = len ? DIV_ROUND_UP(len, qp->mtu) : 1, i;
+	u32 npkts = len ? DIV_ROUND_UP(len, qp->mtu) : 1, i, bytes = 0;
 	struct pinrxe_mr *mr = NULL;
+	struct sk_buff_head list;
 	int err;
 
 	if (len) {
@@ -297,6 +304,7 @@ static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
 		if (!mr)
 			return PINRXE_RESP_NAK_ACCESS;
 	}
+	__skb_queue_head_init(&list);
 	for (i = 0; i < npkts; i++) {
 		u32 n = min(len, qp->mtu);
 		struct pinrxe_pkt_info pkt;
@@ -323,13 +331,23 @@ static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
 		if (n)
 			pinrxe_mr_copy(mr, va, pinrxe_pkt_payload(&pkt), n,
 				       PINRXE_FROM_MR);
-		pinrxe_xfer_send(qp, skb, &pkt, &qp->av);
+		/* The responses go out together, a burst at a time. */
+		*pinrxe_skb_pkt(skb) = pkt;
+		__skb_queue_tail(&list, skb);
+		bytes += pkt.paylen;
 		va += n;
 		len -= n;
-		/* A long read must not hold the CPU the requester needs. */
-		if (!(i % 32))
-			cond_resched();
+		if (skb_queue_len(&list) == PINRXE_XFER_BURST ||
+		    bytes + qp->mtu + PINRXE_XFER_PKT_OVERHEAD >
+		    PINRXE_XFER_BURST_BYTES) {
+			pinrxe_xfer_send_list(qp, &list);
+			bytes = 0;
+			/* A long read must not hold the CPU the requester needs. */
+			if (!qp->task.atomic)
+				cond_resched();
+		}
 	}
+	pinrxe_xfer_send_list(qp, &list);
 	if (mr)
 		pinrxe_mr_put(mr);
 	return PINRXE_RESP_DONE;
@@ -599,11 +617,27 @@ static void pinrxe_resp_uc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		pinrxe_resp_fatal(qp, IB_EVENT_QP_FATAL);
 }
 
+/*
+ * Whether @pkt must wait for the work item rather than be executed in
+ * softirq context: a read, new or duplicate, too long to answer there, or
+ * a send with invalidate, whose invalidation waits for the key's users
+ * (pinrxe_invalidate_rkey() sleeps).
+ */
+static bool pinrxe_resp_needs_process(struct pinrxe_qp *qp,
+				      struct pinrxe_pkt_info *pkt)
+{
+	if (pkt->mask & PINRXE_IETH_MASK)
+		return true;
+	return (pkt->mask & PINRXE_READ_MASK) &&
+	       pinrxe_reth_len(pkt) > PINRXE_RESP_ATOMIC_READ_PKTS * qp->mtu;
+}
+
 /**
  * pinrxe_responder() - execute one received request of a QP
  * @qp: the QP; from its task
  *
- * Return: 0 to be called again, -EAGAIN when there is nothing to do.
+ * Return: 0 to be called again, -EAGAIN when there is nothing to do,
+ * PINRXE_STAGE_DEFER when the next request waits for the work item.
  */
 int pinrxe_responder(struct pinrxe_qp *qp)
 {
@@ -614,7 +648,7 @@ int pinrxe_responder(struct pinrxe_qp *qp)
 	state = pinrxe_xfer_enter(qp);
 	if (state == IB_QPS_RESET)
 		return -EAGAIN;
-	skb = skb_dequeue(&qp->resp.pkts);
+	skb = pinrxe_xfer_next_pkt(&qp->resp.pkts);
 	if (!skb)
 		return -EAGAIN;
 	/* Requests count from RTR on; before, and in ERR, they are dropped. */
@@ -623,6 +657,10 @@ int pinrxe_responder(struct pinrxe_qp *qp)
 		return 0;
 	}
 	pkt = pinrxe_skb_pkt(skb);
+	if (qp->task.atomic && pinrxe_resp_needs_process(qp, pkt)) {
+		skb_queue_head(&qp->resp.pkts, skb);
+		return PINRXE_STAGE_DEFER;
+	}
 	switch (qp->ibqp.qp_type) {
 	case IB_QPT_RC:
 		pinrxe_resp_rc(qp, pkt);

@@ -17,7 +17,9 @@
 #include <linux/ipv6.h>
 #include <linux/mutex.h>
 #include <linux/udp.h>
+#include <net/dst.h>
 #include <net/ip.h>
+#include <net/ip6_fib.h>
 #include <net/ipv6.h>
 #include <net/ipv6_stubs.h>
 #include <net/net_namespace.h>
@@ -369,6 +371,58 @@ static struct dst_entry *pinrxe_route6(struct net *net,
 	return ipv6_stub->ipv6_dst_lookup_flow(net, NULL, &fl6, NULL);
 }
 
+/**
+ * pinrxe_route_reset() - drop a kept route
+ * @route: the route; its owner sends nothing meanwhile
+ */
+void pinrxe_route_reset(struct pinrxe_route *route)
+{
+	dst_release(route->dst);
+	route->dst = NULL;
+}
+
+/* The kept route, referenced, if it still holds; else NULL. */
+static struct dst_entry *pinrxe_route_get(struct pinrxe_route *route)
+{
+	struct dst_entry *dst = route->dst;
+
+	if (!dst)
+		return NULL;
+	if (!dst_check(dst, route->cookie)) {
+		pinrxe_route_reset(route);
+		return NULL;
+	}
+	dst_hold(dst);
+	return dst;
+}
+
+static void pinrxe_route_keep(struct pinrxe_route *route,
+			      struct dst_entry *dst, bool ipv4)
+{
+	pinrxe_route_reset(route);
+	dst_hold(dst);
+	route->dst = dst;
+	route->cookie = ipv4 ? 0 : rt6_get_cookie((struct rt6_info *)dst);
+}
+
+/* The route for a packet to @av: the kept one, or a lookup, then kept. */
+static struct dst_entry *pinrxe_route(struct net *net,
+				      const struct pinrxe_av *av, u16 sport,
+				      struct pinrxe_route *route)
+{
+	bool ipv4 = av->network_type == RDMA_NETWORK_IPV4;
+	struct dst_entry *dst;
+
+	dst = route ? pinrxe_route_get(route) : NULL;
+	if (dst)
+		return dst;
+	dst = ipv4 ? pinrxe_route4(net, av, sport) :
+		     pinrxe_route6(net, av, sport);
+	if (!IS_ERR(dst) && route)
+		pinrxe_route_keep(route, dst, ipv4);
+	return dst;
+}
+
 static void pinrxe_push_udp(struct sk_buff *skb, u16 sport)
 {
 	struct udphdr *udph;
@@ -458,6 +512,24 @@ static void pinrxe_loopback(struct pinrxe_dev *pdev, struct sk_buff *skb)
 int pinrxe_pkt_send(struct sk_buff *skb, struct pinrxe_pkt_info *pkt,
 		    const struct pinrxe_av *av, u16 src_port)
 {
+	return pinrxe_pkt_send_route(skb, pkt, av, src_port, NULL);
+}
+
+/**
+ * pinrxe_pkt_send_route() - pinrxe_pkt_send() with a kept route
+ * @skb: as for pinrxe_pkt_send()
+ * @pkt: as for pinrxe_pkt_send()
+ * @av: as for pinrxe_pkt_send(); the address @route is kept for
+ * @src_port: as for pinrxe_pkt_send()
+ * @route: the route kept for @av and @src_port: used if it still holds,
+ *	else looked up and kept; NULL to look it up every time
+ *
+ * Return: as for pinrxe_pkt_send().
+ */
+int pinrxe_pkt_send_route(struct sk_buff *skb, struct pinrxe_pkt_info *pkt,
+			  const struct pinrxe_av *av, u16 src_port,
+			  struct pinrxe_route *route)
+{
 	struct pinrxe_dev *pdev = pkt->pdev;
 	struct net *net = dev_net(pdev->ndev);
 	bool ipv4 = av->network_type == RDMA_NETWORK_IPV4;
@@ -467,8 +539,7 @@ int pinrxe_pkt_send(struct sk_buff *skb, struct pinrxe_pkt_info *pkt,
 	int err;
 
 	if (!ether_addr_equal(av->dmac, pdev->ndev->dev_addr)) {
-		dst = ipv4 ? pinrxe_route4(net, av, src_port) :
-			     pinrxe_route6(net, av, src_port);
+		dst = pinrxe_route(net, av, src_port, route);
 		if (IS_ERR(dst)) {
 			err = PTR_ERR(dst);
 			goto drop;
@@ -511,4 +582,171 @@ drop:
 	pinrxe_counter_inc(pdev, PINRXE_CNT_SEND_ERR);
 	kfree_skb(skb);
 	return err;
+}
+
+/*
+ * The packet info a list member carries in its skb->cb, taken out: the IP
+ * layer reads skb->cb as its own control block (options, fragment size)
+ * and wants it zeroed, as a new skb has it.
+ */
+static void pinrxe_list_take_pkt(struct sk_buff *skb,
+				 struct pinrxe_pkt_info *pkt)
+{
+	*pkt = *pinrxe_skb_pkt(skb);
+	memset(skb->cb, 0, sizeof(skb->cb));
+}
+
+/* Send each packet of @list on its own. */
+static void pinrxe_pkt_send_each(struct sk_buff_head *list,
+				 const struct pinrxe_av *av, u16 src_port,
+				 struct pinrxe_route *route)
+{
+	struct pinrxe_pkt_info pkt;
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(list))) {
+		pinrxe_list_take_pkt(skb, &pkt);
+		pinrxe_pkt_send_route(skb, &pkt, av, src_port, route);
+	}
+}
+
+/*
+ * Give a packet of a list its UDP and IP headers and its ICRC; the IPv4
+ * identification is @id, what segmentation gives the packet at its place
+ * in the list.  Returns its UDP payload length.
+ */
+static unsigned int pinrxe_list_pkt(struct net *net, struct sk_buff *skb,
+				    const struct pinrxe_av *av, u16 src_port,
+				    u8 ttl, u16 id)
+{
+	struct pinrxe_pkt_info pkt;
+
+	pinrxe_list_take_pkt(skb, &pkt);
+	pinrxe_push_udp(skb, src_port);
+	if (av->network_type == RDMA_NETWORK_IPV4) {
+		pinrxe_push_ip4(net, skb, av, ttl);
+		ip_hdr(skb)->id = htons(id);
+		ip_send_check(ip_hdr(skb));
+	} else {
+		pinrxe_push_ip6(skb, av, ttl);
+	}
+	pinrxe_icrc_generate(skb, &pkt);
+	return pkt.paylen;
+}
+
+/*
+ * Whether a packet capture watches @dev or, for a veth, its peer (or any
+ * netdev): it would see a list as one large datagram, which no RoCE
+ * dissector reads, as captures see TCP's GSO packets.  Packets then go
+ * one by one, as they do on the wire.
+ */
+static bool pinrxe_list_watched(struct net_device *dev)
+{
+	struct net_device *peer = NULL;
+	bool watched;
+
+	if (dev_nit_active(dev))
+		return true;
+	rcu_read_lock();
+	if (dev->netdev_ops->ndo_get_peer_dev)
+		peer = dev->netdev_ops->ndo_get_peer_dev(dev);
+	watched = peer && dev_nit_active(peer);
+	rcu_read_unlock();
+	return watched;
+}
+
+/**
+ * pinrxe_pkt_send_list() - send packets to one address together
+ * @list: packets from pinrxe_pkt_alloc(), filled in, in order, each with
+ *	its struct pinrxe_pkt_info in its skb->cb; emptied, also on error
+ * @av: where they go
+ * @src_port: as for pinrxe_pkt_send()
+ * @route: as for pinrxe_pkt_send_route()
+ *
+ * The packets go as one UDP GSO packet of the list kind: the first one
+ * carries the others on its frag_list, each with its own headers and
+ * ICRC, so the IP layer, routing, the netfilter hooks and the netdev (and
+ * a local peer's receive path up to its UDP socket) are passed once for
+ * all.  Segmentation, where the netdev cannot carry the list (any real
+ * one) or before the receiving UDP socket, takes the packets apart again,
+ * unchanged but for what it rewrites: the IP lengths and the IPv4
+ * identifications, which count up from the first packet's (0, as for any
+ * packet sent with DF and no socket) and which the ICRCs were computed
+ * for.  A lost or failed send loses them all, as if dropped on the wire.
+ * While a packet capture watches the netdev (pinrxe_list_watched()), or
+ * to the device itself, they go one by one.
+ */
+void pinrxe_pkt_send_list(struct sk_buff_head *list,
+			  const struct pinrxe_av *av, u16 src_port,
+			  struct pinrxe_route *route)
+{
+	struct sk_buff *head = skb_peek(list), *skb, **tail;
+	bool ipv4 = av->network_type == RDMA_NETWORK_IPV4;
+	unsigned int n = skb_queue_len(list), len, head_len;
+	struct pinrxe_dev *pdev;
+	struct dst_entry *dst;
+	struct net *net;
+	u8 ttl = av->hop_limit;
+	u16 id;
+	int err;
+
+	if (!head)
+		return;
+	pdev = pinrxe_skb_pkt(head)->pdev;
+	net = dev_net(pdev->ndev);
+	/* To itself, packets are received one by one anyway. */
+	if (n == 1 || ether_addr_equal(av->dmac, pdev->ndev->dev_addr)) {
+		pinrxe_pkt_send_each(list, av, src_port, route);
+		return;
+	}
+	dst = pinrxe_route(net, av, src_port, route);
+	if (IS_ERR(dst)) {
+		pinrxe_counter_add(pdev, PINRXE_CNT_SEND_ERR, n);
+		__skb_queue_purge(list);
+		return;
+	}
+	if (pinrxe_list_watched(dst->dev)) {
+		dst_release(dst);
+		pinrxe_pkt_send_each(list, av, src_port, route);
+		return;
+	}
+	if (!ttl)
+		ttl = ipv4 ? IPDEFTTL : IPV6_DEFAULT_HOPLIMIT;
+
+	head = __skb_dequeue(list);
+	head_len = pinrxe_list_pkt(net, head, av, src_port, ttl, 0);
+	id = ipv4 ? ntohs(ip_hdr(head)->id) : 0;
+	len = head_len;
+	tail = &skb_shinfo(head)->frag_list;
+	while ((skb = __skb_dequeue(list))) {
+		len += pinrxe_list_pkt(net, skb, av, src_port, ttl, ++id);
+		/* Members start at their UDP payload, as after GRO. */
+		__skb_pull(skb, skb_transport_offset(skb) +
+			   sizeof(struct udphdr));
+		head->len += skb->len;
+		head->data_len += skb->len;
+		head->truesize += skb->truesize;
+		*tail = skb;
+		tail = &skb->next;
+	}
+	*tail = NULL;
+	/* The first packet's ICRC is done: now the lengths of the whole. */
+	udp_hdr(head)->len = htons(sizeof(struct udphdr) + len);
+	skb_shinfo(head)->gso_size = head_len;
+	skb_shinfo(head)->gso_segs = n;
+	skb_shinfo(head)->gso_type = SKB_GSO_UDP_L4 | SKB_GSO_FRAGLIST;
+	/* No UDP checksum to compute, as for each packet on its own. */
+	head->ip_summed = CHECKSUM_UNNECESSARY;
+
+	skb_dst_set(head, dst);
+	if (ipv4)
+		err = ip_local_out(net, NULL, head);
+	else
+		err = ip6_local_out(net, NULL, head);
+	if (net_xmit_eval(err)) {
+		pinrxe_counter_add(pdev, PINRXE_CNT_SEND_ERR, n);
+		return;
+	}
+	pinrxe_counter_add(pdev, PINRXE_CNT_SENT_PKTS, n);
+	pinrxe_counter_add(pdev, PINRXE_CNT_SENT_BYTES, len);
 }

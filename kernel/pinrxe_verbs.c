@@ -340,7 +340,8 @@ int pinrxe_init_device(struct pinrxe_dev *pdev)
 			    pdev->ndev->dev_addr);
 	strscpy(ibdev->node_desc, "pinrxe", sizeof(ibdev->node_desc));
 	pinrxe_init_attr(pdev);
-	xa_init_flags(&pdev->mr_xa, XA_FLAGS_ALLOC1);
+	/* Windows are looked up under its lock by the data path in softirq. */
+	xa_init_flags(&pdev->mr_xa, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_BH);
 	/* Both looked up from softirq (packet receive, sends): irq-safe locks. */
 	xa_init_flags(&pdev->qp_xa, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
 	xa_init_flags(&pdev->ah_xa, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);

@@ -111,6 +111,7 @@ void pinrxe_xfer_cleanup(struct pinrxe_qp *qp)
 	timer_shutdown_sync(&qp->comp.rnr_timer);
 	skb_queue_purge(&qp->comp.pkts);
 	skb_queue_purge(&qp->resp.pkts);
+	pinrxe_route_reset(&qp->req.route);
 }
 
 /*
@@ -128,8 +129,10 @@ static void pinrxe_xfer_sync(struct pinrxe_qp *qp)
 		return;
 	qp->attr_changed = 0;
 	/* modify_qp resolved the path into qp->av when it checked it. */
-	if (changed & IB_QP_AV)
+	if (changed & IB_QP_AV) {
 		qp->req.av_valid = true;
+		pinrxe_route_reset(&qp->req.route);
+	}
 	if (changed & IB_QP_SQ_PSN) {
 		qp->req.psn = qp->attr.sq_psn & PINRXE_BTH_PSN;
 		qp->comp.psn = qp->req.psn;
@@ -189,6 +192,7 @@ void pinrxe_qp_rcv(struct pinrxe_qp *qp, struct sk_buff *skb)
 	struct pinrxe_pkt_info *pkt = pinrxe_skb_pkt(skb);
 	struct sk_buff_head *q;
 	unsigned long what;
+	bool full;
 
 	if (pkt->mask & PINRXE_REQ_MASK) {
 		q = &qp->resp.pkts;
@@ -197,13 +201,39 @@ void pinrxe_qp_rcv(struct pinrxe_qp *qp, struct sk_buff *skb)
 		q = &qp->comp.pkts;
 		what = PINRXE_TASK_COMP;
 	}
-	if (skb_queue_len(q) >= PINRXE_MAX_QUEUED_PKTS) {
+	/*
+	 * The queues are only used from softirq and the QP's task: bottom
+	 * halves off is enough, and cheaper than skb_queue_tail()'s
+	 * interrupts off on every packet.
+	 */
+	spin_lock_bh(&q->lock);
+	full = skb_queue_len(q) >= PINRXE_MAX_QUEUED_PKTS;
+	if (!full)
+		__skb_queue_tail(q, skb);
+	spin_unlock_bh(&q->lock);
+	if (full) {
 		pinrxe_counter_inc(to_pdev(qp->ibqp.device), PINRXE_CNT_DROP_QP_BUSY);
 		kfree_skb(skb);
 		return;
 	}
-	skb_queue_tail(q, skb);
-	pinrxe_task_sched(qp, what);
+	/* In this softirq when the QP is idle: no hand-off to a worker. */
+	pinrxe_task_run(qp, what, true);
+}
+
+/**
+ * pinrxe_xfer_next_pkt() - take the oldest packet of a receive queue
+ * @q: qp->resp.pkts or qp->comp.pkts; from the QP's task
+ *
+ * Return: the packet, or NULL when there is none.
+ */
+struct sk_buff *pinrxe_xfer_next_pkt(struct sk_buff_head *q)
+{
+	struct sk_buff *skb;
+
+	spin_lock_bh(&q->lock);
+	skb = __skb_dequeue(q);
+	spin_unlock_bh(&q->lock);
+	return skb;
 }
 
 /**
@@ -251,7 +281,24 @@ struct sk_buff *pinrxe_xfer_pkt(struct pinrxe_qp *qp,
 void pinrxe_xfer_send(struct pinrxe_qp *qp, struct sk_buff *skb,
 		      struct pinrxe_pkt_info *pkt, const struct pinrxe_av *av)
 {
-	pinrxe_pkt_send(skb, pkt, av, qp->src_port);
+	/* The QP's own path keeps its route; a UD AH's is looked up. */
+	pinrxe_pkt_send_route(skb, pkt, av, qp->src_port,
+			      av == &qp->av ? &qp->req.route : NULL);
+}
+
+/**
+ * pinrxe_xfer_send_list() - send packets built with pinrxe_xfer_pkt()
+ *	together, to the QP's path
+ * @qp: the sending QP, connected
+ * @list: the packets, in order, each with its struct pinrxe_pkt_info in
+ *	its skb->cb; emptied
+ *
+ * As pinrxe_xfer_send() each, but one trip through the IP layer and the
+ * netdev for all (pinrxe_pkt_send_list()).
+ */
+void pinrxe_xfer_send_list(struct pinrxe_qp *qp, struct sk_buff_head *list)
+{
+	pinrxe_pkt_send_list(list, &qp->av, qp->src_port, &qp->req.route);
 }
 
 /**
