@@ -1,5 +1,5 @@
-# The issue-3 benchmark, run inside one guest boot by bench/run.sh:
-# perftest over two stock rdma_rxe devices, then over two pinrxe devices,
+# The benchmark, run inside one guest boot by bench/run.sh: perftest over
+# two stock rdma_rxe devices, then over two pinrxe devices,
 # the same topology for both (a veth pair whose ends are both local, see
 # bench/net.sh), alternating rxe and pinrxe rounds so that drift in the
 # host's load hits both alike.  Writes CSV lines
@@ -82,3 +82,5 @@ measure ib_read_bw 65536 bw_MBps -n 1000
 measure ib_send_bw 65536 bw_MBps -n 1000
 measure ib_write_lat 2 lat_usec -n 2000
 ip netns exec pb rdma statistic show link pinrxe0/1
+
+. "$RDMAPIN_TOP/bench/odp.sh"
