@@ -34,6 +34,8 @@
 #include <sys/mman.h>
 #include <infiniband/verbs.h>
 
+#include "../tests/common/verbs_util.h"
+
 #define KiB 1024UL
 #define MiB (1024 * KiB)
 #define GiB (1024 * MiB)
@@ -101,24 +103,6 @@ static void *fresh(size_t size)
 
 /* --- devices and the connection ------------------------------------------ */
 
-static int roce_v2_ipv4_gid(struct ibv_context *ctx, union ibv_gid *gid)
-{
-	static const uint8_t v4mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-	struct ibv_gid_entry e[64];
-	ssize_t n, i;
-
-	n = ibv_query_gid_table(ctx, e, 64, 0);
-	for (i = 0; i < n; i++)
-		if (e[i].gid_type == IBV_GID_TYPE_ROCE_V2 &&
-		    !memcmp(e[i].gid.raw, v4mapped, sizeof(v4mapped))) {
-			*gid = e[i].gid;
-			return e[i].gid_index;
-		}
-	return -1;
-}
-
 static void side_open(struct side *s, const char *name)
 {
 	struct ibv_device **list = ibv_get_device_list(NULL);
@@ -127,12 +111,6 @@ static void side_open(struct side *s, const char *name)
 		.cap = { .max_send_wr = 4, .max_recv_wr = 1,
 			 .max_send_sge = 1, .max_recv_sge = 1 },
 		.sq_sig_all = 1,
-	};
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_INIT,
-		.port_num = 1,
-		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE |
-				   IBV_ACCESS_REMOTE_READ,
 	};
 	int i;
 
@@ -154,44 +132,21 @@ static void side_open(struct side *s, const char *name)
 	s->qp = ibv_create_qp(s->pd, &init);
 	if (!s->qp)
 		die("%s: create QP: %s", name, strerror(errno));
-	if (ibv_modify_qp(s->qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-			  IBV_QP_PORT | IBV_QP_ACCESS_FLAGS))
-		die("%s: QP to INIT", name);
 }
 
 static void side_connect(struct side *s, const struct side *to)
 {
-	struct ibv_port_attr port;
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_RTR,
-		.dest_qp_num = to->qp->qp_num,
-		.max_dest_rd_atomic = 1,
+	static const struct rc_conn_params p = {
+		.timeout = 18, .retry_cnt = 7, .rnr_retry = 7,
 		.min_rnr_timer = 1,
-		.ah_attr = {
-			.is_global = 1,
-			.grh = { .dgid = to->gid, .sgid_index = s->gid_index,
-				 .hop_limit = 64 },
-			.port_num = 1,
-		},
+		.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ,
 	};
+	const char *step = "?";
+	int ret = rc_connect(s->qp, to->qp->qp_num, &to->gid, s->gid_index, &p,
+			     &step);
 
-	if (ibv_query_port(s->ctx, 1, &port))
-		die("%s: query port", s->name);
-	a.path_mtu = port.active_mtu;
-	if (ibv_modify_qp(s->qp, &a, IBV_QP_STATE | IBV_QP_AV |
-			  IBV_QP_PATH_MTU | IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-			  IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER))
-		die("%s: QP to RTR", s->name);
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 18;
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.max_rd_atomic = 1;
-	if (ibv_modify_qp(s->qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
-			  IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-			  IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC))
-		die("%s: QP to RTS", s->name);
+	if (ret)
+		die("%s: QP to %s: %s", s->name, step, strerror(ret));
 }
 
 /* The peer writes @len bytes from @src into @dst; returns microseconds. */

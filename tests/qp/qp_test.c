@@ -48,6 +48,7 @@
 #include "pinrxe.h"
 
 #include "../common/check.h"
+#include "../common/verbs_util.h"
 #include "../common/fatal.h"
 
 static struct ibv_context *ctx;
@@ -76,30 +77,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* The first RoCEv2 GID with an IPv4 address on a device's port 1. */
-static int roce_v2_ipv4_gid(struct ibv_context *c, union ibv_gid *gid)
-{
-	struct ibv_gid_entry entries[64];
-	ssize_t n, i;
-
-	n = ibv_query_gid_table(c, entries, 64, 0);
-	CHECK(n >= 0, "ibv_query_gid_table: %s", strerror(-n));
-	for (i = 0; i < n; i++) {
-		const uint8_t *raw = entries[i].gid.raw;
-		static const uint8_t v4mapped[12] = {
-			0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-		};
-
-		if (entries[i].gid_type == IBV_GID_TYPE_ROCE_V2 &&
-		    !memcmp(raw, v4mapped, sizeof(v4mapped))) {
-			if (gid)
-				*gid = entries[i].gid;
-			return entries[i].gid_index;
-		}
-	}
-	return -1;
 }
 
 /* QPs */
@@ -1497,28 +1474,15 @@ static void test_hostile(void)
 static void connect_to(struct ibv_qp *qp, uint32_t dest_qpn,
 		       const union ibv_gid *dgid)
 {
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_RTR,
-		.path_mtu = pattr.active_mtu,
-		.dest_qp_num = dest_qpn,
-		.rq_psn = 0x100,
-		.max_dest_rd_atomic = 1,
+	static const struct rc_conn_params p = {
+		.psn = 0x100, .timeout = 10, .retry_cnt = 7, .rnr_retry = 7,
 		.min_rnr_timer = 1,
+		.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ,
 	};
+	const char *step = "?";
+	int ret = rc_connect(qp, dest_qpn, dgid, sgid_index, &p, &step);
 
-	to_init(qp);
-	fill_ah(&a.ah_attr);
-	a.ah_attr.grh.dgid = *dgid;
-	must_modify(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-		    IBV_QP_DEST_QPN | IBV_QP_RQ_PSN |
-		    IBV_QP_MAX_DEST_RD_ATOMIC | IBV_QP_MIN_RNR_TIMER, "RTR");
-	a = (struct ibv_qp_attr){
-		.qp_state = IBV_QPS_RTS, .sq_psn = 0x100, .timeout = 10,
-		.retry_cnt = 7, .rnr_retry = 7, .max_rd_atomic = 1,
-	};
-	must_modify(qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN | IBV_QP_TIMEOUT |
-		    IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-		    IBV_QP_MAX_QP_RD_ATOMIC, "RTS");
+	CHECK(ret == 0, "to %s: %s", step, strerror(ret));
 }
 
 /*
