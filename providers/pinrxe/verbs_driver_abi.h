@@ -691,17 +691,8 @@ int ibv_cmd_open_qp(struct ibv_context *context, struct verbs_qp *qp,
  * verbs_srq, which ibv_cmd_create_srq_ex() fills in (srq_type, and for an
  * XRC SRQ xrcd, cq and srq_num from the kernel's response).
  */
-enum verbs_srq_mask {
-	VERBS_SRQ_TYPE		= 1 << 0,
-	VERBS_SRQ_XRCD		= 1 << 1,
-	VERBS_SRQ_CQ		= 1 << 2,
-	VERBS_SRQ_NUM		= 1 << 3,
-	VERBS_SRQ_RESERVED	= 1 << 4,
-};
-
 struct verbs_srq {
 	struct ibv_srq srq;
-	enum verbs_srq_mask comp_mask;
 	enum ibv_srq_type srq_type;
 	struct verbs_xrcd *xrcd;
 	struct ibv_cq *cq;
@@ -800,9 +791,12 @@ static_assert(offsetof(struct verbs_qp, xrcd) == 0x168, "verbs_qp");
 static_assert(offsetof(struct verbs_xrcd, comp_mask) == 8, "verbs_xrcd");
 static_assert(offsetof(struct verbs_xrcd, handle) == 0xc, "verbs_xrcd");
 static_assert(sizeof(struct verbs_qp) > 0x168, "verbs_qp size");
-/* rdma-core 44's struct verbs_srq, after its 128-byte struct ibv_srq. */
+/*
+ * ibv_cmd_create_srq_ex() stores srq_type at 0x80, xrcd at 0x88, cq at
+ * 0x90 and srq_num at 0x98 (rdma-core 44 has no comp_mask there).
+ */
 static_assert(sizeof(struct ibv_srq) == 0x80, "ibv_srq");
-static_assert(offsetof(struct verbs_srq, srq_type) == 0x84, "verbs_srq");
+static_assert(offsetof(struct verbs_srq, srq_type) == 0x80, "verbs_srq");
 static_assert(offsetof(struct verbs_srq, xrcd) == 0x88, "verbs_srq");
 static_assert(offsetof(struct verbs_srq, cq) == 0x90, "verbs_srq");
 static_assert(offsetof(struct verbs_srq, srq_num) == 0x98, "verbs_srq");
