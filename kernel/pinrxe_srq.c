@@ -14,8 +14,9 @@
  * device only checks that SRQ and target QP share one.
  *
  * Tag-matching SRQs and resizing (IB_SRQ_MAX_WR in modify_srq, not
- * advertised with IB_DEVICE_SRQ_RESIZE) answer -EOPNOTSUPP.  A resize would replace the ring, and modify_srq has no
- * response in which to tell the application where to map the new one.
+ * advertised with IB_DEVICE_SRQ_RESIZE) answer -EOPNOTSUPP.  A resize
+ * would replace the ring, and modify_srq has no response in which to tell
+ * the application where to map the new one.
  * A kernel consumer's SRQ has its ring in kernel memory and is posted to
  * with post_srq_recv (pinrxe_kpost.c).
  */
