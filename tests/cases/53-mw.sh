@@ -79,7 +79,7 @@ out=$(rdma_core_tests tests.test_cqex) || fail "rdma-core test_cqex: $out"
 echo "$out"
 check "all 5 test_cqex tests ran and passed, none skipped" bash -c \
 	'grep -q "^Ran 5 tests" <<<"$1" && grep -Eq "^OK$" <<<"$1"' \
-	_ "$out""
+	_ "$out"
 check "no MR left" bash -c '[ "$(mr_count pinrxe0)" = 0 ]'
 
 step "removing the device under a process with windows bound"
