@@ -51,6 +51,7 @@
 #define PINRXE_MAX_RD_ATOMIC	128
 #define PINRXE_MAX_SRQ		0x1000
 #define PINRXE_MAX_SRQ_WR	0x4000	/* a power of two, as above */
+#define PINRXE_MAX_SRQN		0xffffff	/* 24 bits, as the XRCETH */
 #define PINRXE_MAX_AH		0x8000
 #define PINRXE_GSI_QPN		1
 /* Pages one fast-registration MR can map, as rdma_rxe. */
@@ -85,6 +86,10 @@
  * @qp_next: cursor for cyclic QPN allocation, so a QPN is not reused at
  *	once and late packets for a destroyed QP find nothing
  * @num_srq: shared receive queues in use, bounded by attr.max_srq
+ * @srq_xa: shared receive queues by SRQ number, which XRC requests name;
+ *	looked up from softirq, so its lock is taken with interrupts off
+ * @srq_next: cursor for cyclic SRQ number allocation, so that a request
+ *	naming a destroyed XRC SRQ does not find a new one at once
  * @num_ah: address handles in use, bounded by attr.max_ah
  * @ah_xa: address handles by the ah_num UD send WQEs carry
  * @ah_next: cursor for cyclic ah_num allocation
@@ -110,6 +115,8 @@ struct pinrxe_dev {
 	struct xarray qp_xa;
 	u32 qp_next;
 	atomic_t num_srq;
+	struct xarray srq_xa;
+	u32 srq_next;
 	atomic_t num_ah;
 	struct xarray ah_xa;
 	u32 ah_next;
@@ -124,6 +131,15 @@ struct pinrxe_ucontext {
 
 struct pinrxe_pd {
 	struct ib_pd ibpd;
+};
+
+/*
+ * An XRC domain.  ib_core does all its bookkeeping (users, the inode
+ * sharing of open_xrcd, the target QPs it holds); the device needs no
+ * state of its own for one.
+ */
+struct pinrxe_xrcd {
+	struct ib_xrcd ibxrcd;
 };
 
 /**
@@ -538,7 +554,11 @@ struct pinrxe_rq {
 
 /**
  * struct pinrxe_srq - a shared receive queue
- * @ibsrq: the core SRQ
+ * @ibsrq: the core SRQ; for an XRC SRQ, ibsrq.ext.xrc.srq_num is @srq_num
+ * @srq_num: the SRQ's number in the device's @srq_xa, which XRC requests
+ *	carry in their XRCETH
+ * @ref: references: one for the number table, one per pinrxe_srq_get()
+ * @released: completed when @ref drops to zero, for destroy to wait on
  * @lock: serialises taking WQEs (by the tasks of every QP using the SRQ)
  *	with arming the limit and, for a kernel SRQ, with posting; taken with
  *	interrupts off
@@ -551,6 +571,9 @@ struct pinrxe_rq {
  */
 struct pinrxe_srq {
 	struct ib_srq ibsrq;
+	u32 srq_num;
+	refcount_t ref;
+	struct completion released;
 	spinlock_t lock;	/* see above */
 	struct pinrxe_queue queue;
 	void *elem;
@@ -651,6 +674,12 @@ struct pinrxe_resp_res {
  * @drop_msg: UC: the current message lost a packet, drop until FIRST/ONLY
  * @res: read/atomic resources, a ring of max_dest_rd_atomic entries
  * @res_head: next @res entry to use
+ * @xsrq: XRC target QPs: the XRC SRQ the request being executed names,
+ *	referenced for the time of its execution only, else NULL.  Its PD
+ *	checks the request's memory accesses, its receive WQEs and CQ take
+ *	the request's SEND (pinrxe_qp_pd())
+ * @xrc_srqn: XRC target QPs: the SRQ number of the current message, which
+ *	its later packets must name too
  */
 struct pinrxe_resp_state {
 	u32 psn;
@@ -670,6 +699,8 @@ struct pinrxe_resp_state {
 	bool drop_msg;
 	struct pinrxe_resp_res res[PINRXE_MAX_RD_ATOMIC];
 	u32 res_head;
+	struct pinrxe_srq *xsrq;
+	u32 xrc_srqn;
 };
 
 /**
@@ -702,11 +733,15 @@ struct pinrxe_resp_state {
  * @sq_sig_all: every send WR completes, signaled or not
  * @last_wqe_reached: IB_EVENT_QP_LAST_WQE_REACHED was sent since the QP
  *	last entered ERR (QPs with an SRQ only)
- * @scq: the send CQ
- * @rcq: the receive CQ
- * @srq: the SRQ receives come from, or NULL (then @rq is used)
- * @sq: the send queue
- * @rq: the receive queue, unused with an SRQ
+ * @scq: the send CQ; NULL for an XRC target QP, which sends nothing
+ * @rcq: the receive CQ; NULL for XRC QPs: an XRC initiator receives
+ *	nothing, a target completes to its XRC SRQs' CQs
+ * @srq: the SRQ receives come from, or NULL (then @rq is used; XRC target
+ *	QPs take them from the XRC SRQ each request names)
+ * @sq: the send queue; an XRC target QP has a kernel ring of one WQE,
+ *	which nothing can post to (pinrxe_post_send())
+ * @rq: the receive queue, unused with an SRQ and by XRC QPs
+ *	(pinrxe_qp_has_rq())
  * @task: runs the data path
  * @req: the requester's state (pinrxe_req.c)
  * @comp: the completer's state (pinrxe_comp.c)
@@ -779,6 +814,34 @@ static inline struct pinrxe_dev *to_pdev(struct ib_device *ibdev)
 static inline bool pinrxe_qp_is_ud(const struct pinrxe_qp *qp)
 {
 	return qp->ibqp.qp_type == IB_QPT_UD || qp->ibqp.qp_type == IB_QPT_GSI;
+}
+
+/*
+ * The reliable connected transports: RC, and the two halves of XRC, which
+ * follow RC's rules for PSNs, acknowledgments, retries, reads and atomics.
+ */
+static inline bool pinrxe_qp_is_rc(const struct pinrxe_qp *qp)
+{
+	return qp->ibqp.qp_type == IB_QPT_RC ||
+	       qp->ibqp.qp_type == IB_QPT_XRC_INI ||
+	       qp->ibqp.qp_type == IB_QPT_XRC_TGT;
+}
+
+/* A QP with a receive ring of its own: neither SRQ nor XRC. */
+static inline bool pinrxe_qp_has_rq(const struct pinrxe_qp *qp)
+{
+	return !qp->srq && qp->ibqp.qp_type != IB_QPT_XRC_INI &&
+	       qp->ibqp.qp_type != IB_QPT_XRC_TGT;
+}
+
+/*
+ * The PD the data path of @qp acts under: the QP's own, or while an XRC
+ * target QP executes a request, the PD of the XRC SRQ the request names
+ * (an XRC target QP has no PD).  From the QP's task.
+ */
+static inline struct ib_pd *pinrxe_qp_pd(const struct pinrxe_qp *qp)
+{
+	return qp->resp.xsrq ? qp->resp.xsrq->ibsrq.pd : qp->ibqp.pd;
 }
 
 /* A kernel consumer's QP: its rings are kernel memory (queue.kernel). */
@@ -953,6 +1016,10 @@ int pinrxe_modify_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr,
 int pinrxe_query_srq(struct ib_srq *ibsrq, struct ib_srq_attr *attr);
 int pinrxe_destroy_srq(struct ib_srq *ibsrq, struct ib_udata *udata);
 int pinrxe_srq_take(struct pinrxe_srq *srq, struct pinrxe_rwqe *rwqe);
+struct pinrxe_srq *pinrxe_srq_get(struct pinrxe_dev *pdev, u32 srq_num);
+void pinrxe_srq_put(struct pinrxe_srq *srq);
+int pinrxe_alloc_xrcd(struct ib_xrcd *ibxrcd, struct ib_udata *udata);
+int pinrxe_dealloc_xrcd(struct ib_xrcd *ibxrcd, struct ib_udata *udata);
 
 /* pinrxe_ah.c */
 int pinrxe_av_check(const struct rdma_ah_attr *ah, struct pinrxe_av *av);

@@ -149,7 +149,8 @@ enum pinrxe_send_flags {
  * order, its target wr.atomic.remote_addr (8-byte aligned) and rkey.  UD work
  * requests name their address handle by the ah_num the kernel returned
  * when it was created, never by address: the kernel builds the packet
- * headers from its own copy of the address.
+ * headers from its own copy of the address.  Work requests of an XRC
+ * initiator QP name the XRC SRQ at the responder in xrc_srqn (24 bits).
  */
 struct pinrxe_send_wqe {
 	__aligned_u64 wr_id;
@@ -161,7 +162,7 @@ struct pinrxe_send_wqe {
 	} ex;
 	__u32 num_sge;
 	__u32 inline_len;
-	__u32 reserved;
+	__u32 xrc_srqn;			/* XRC initiator QPs; else 0 */
 	union {
 		struct {
 			__aligned_u64 remote_addr;
@@ -229,6 +230,10 @@ struct pinrxe_create_qp_resp {
 	__u32 rq_wqe_size;
 };
 
+/*
+ * srq_num is the SRQ's number, which for an XRC SRQ is the one XRC work
+ * requests name (the core response carries it too, as srqn).
+ */
 struct pinrxe_create_srq_resp {
 	struct pinrxe_mmap_info mi;
 	__u32 num_wqe;

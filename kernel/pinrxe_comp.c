@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The completer: matches the responses an RC QP receives (ACKs, NAKs,
+ * The completer: matches the responses an RC QP or XRC initiator
+ * receives (ACKs, NAKs,
  * read responses, atomic ACKs) to its outstanding send WQEs, completes
  * them in order, and drives retransmission: on a timeout or a PSN
  * sequence NAK it has the requester resend from the oldest PSN not
@@ -326,7 +327,7 @@ int pinrxe_completer(struct pinrxe_qp *qp)
 		skb_queue_purge(&qp->comp.pkts);
 		return -EAGAIN;
 	}
-	if (qp->ibqp.qp_type != IB_QPT_RC) {
+	if (!pinrxe_qp_is_rc(qp)) {
 		skb_queue_purge(&qp->comp.pkts);
 		return -EAGAIN;
 	}

@@ -162,6 +162,17 @@ struct pinrxe_rdeth {
 };
 
 /**
+ * struct pinrxe_xrceth - XRC extended transport header
+ * @srqn: reserved byte and the 24-bit number of the XRC SRQ at the
+ *	responder that the request is for
+ */
+struct pinrxe_xrceth {
+	__be32 srqn;
+};
+
+#define PINRXE_XRCETH_SRQN	0x00ffffff
+
+/**
  * struct pinrxe_feth - flush extended transport header
  * @bits: placement type and selectivity level
  */
@@ -180,6 +191,7 @@ enum {
 	PINRXE_DETH_BYTES = sizeof(struct pinrxe_deth),
 	PINRXE_RDETH_BYTES = sizeof(struct pinrxe_rdeth),
 	PINRXE_FETH_BYTES = sizeof(struct pinrxe_feth),
+	PINRXE_XRCETH_BYTES = sizeof(struct pinrxe_xrceth),
 	PINRXE_CNP_BYTES = 16,
 };
 
@@ -194,6 +206,7 @@ static_assert(PINRXE_IETH_BYTES == 4);
 static_assert(PINRXE_DETH_BYTES == 8);
 static_assert(PINRXE_RDETH_BYTES == 4);
 static_assert(PINRXE_FETH_BYTES == 4);
+static_assert(PINRXE_XRCETH_BYTES == 4);
 
 static inline struct pinrxe_bth *pinrxe_bth(const struct pinrxe_pkt_info *pkt)
 {
@@ -565,6 +578,24 @@ static inline void pinrxe_deth_set_sqp(struct pinrxe_pkt_info *pkt, u32 sqp)
 {
 	/* The reserved top byte goes out as zero. */
 	put_unaligned_be32(sqp & PINRXE_DETH_SQP, &pinrxe_deth(pkt)->sqp);
+}
+
+/* XRCETH */
+
+static inline u32 pinrxe_xrceth_srqn(const struct pinrxe_pkt_info *pkt)
+{
+	struct pinrxe_xrceth *x = pinrxe_ext_hdr(pkt, PINRXE_HDR_XRCETH);
+
+	return get_unaligned_be32(&x->srqn) & PINRXE_XRCETH_SRQN;
+}
+
+static inline void pinrxe_xrceth_set_srqn(struct pinrxe_pkt_info *pkt,
+					  u32 srqn)
+{
+	struct pinrxe_xrceth *x = pinrxe_ext_hdr(pkt, PINRXE_HDR_XRCETH);
+
+	/* The reserved top byte goes out as zero. */
+	put_unaligned_be32(srqn & PINRXE_XRCETH_SRQN, &x->srqn);
 }
 
 /* The payload, between the headers and the pad. */

@@ -237,8 +237,8 @@ err:
  * Callable from any context.  The responder finds the WQEs when a message
  * arrives; only a QP in ERR needs its task run, to flush them.
  *
- * Return: 0; -EINVAL for a QP in RESET or with an SRQ, or a work request
- * with too many SGEs; -ENOMEM when the ring is full.
+ * Return: 0; -EINVAL for a QP in RESET, with an SRQ or of an XRC type, or
+ * a work request with too many SGEs; -ENOMEM when the ring is full.
  */
 int pinrxe_kpost_recv(struct pinrxe_qp *qp, const struct ib_recv_wr *wr,
 		      const struct ib_recv_wr **bad_wr)
@@ -247,7 +247,7 @@ int pinrxe_kpost_recv(struct pinrxe_qp *qp, const struct ib_recv_wr *wr,
 	unsigned long flags;
 	int err;
 
-	if (qp->srq || !pinrxe_kpost_state_ok(qp, false)) {
+	if (!pinrxe_qp_has_rq(qp) || !pinrxe_kpost_state_ok(qp, false)) {
 		*bad_wr = wr;
 		return -EINVAL;
 	}

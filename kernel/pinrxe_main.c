@@ -83,11 +83,13 @@ void pinrxe_dealloc_driver(struct ib_device *ibdev)
 	WARN_ON(!xa_empty(&pdev->mr_xa));
 	WARN_ON(atomic64_read(&pdev->pinned_pages));
 	xa_destroy(&pdev->mr_xa);
-	/* Likewise every QP and AH. */
+	/* Likewise every QP, AH and SRQ. */
 	WARN_ON(!xa_empty(&pdev->qp_xa));
 	WARN_ON(!xa_empty(&pdev->ah_xa));
+	WARN_ON(!xa_empty(&pdev->srq_xa));
 	xa_destroy(&pdev->qp_xa);
 	xa_destroy(&pdev->ah_xa);
+	xa_destroy(&pdev->srq_xa);
 	wake_up_all(&pinrxe_dev_wq);
 }
 

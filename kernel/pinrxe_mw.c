@@ -179,7 +179,7 @@ int pinrxe_mr_stop_binds(struct pinrxe_mr *mr, int state)
 static int pinrxe_mw_check_bind(struct pinrxe_qp *qp, struct pinrxe_mw *mw,
 				u32 new_rkey, u64 length, int access)
 {
-	if (mw->ibmw.pd != qp->ibqp.pd)
+	if (mw->ibmw.pd != pinrxe_qp_pd(qp))
 		return -EINVAL;
 	/* The consumer chooses the key byte only. */
 	if (new_rkey >> 8 != mw->index)
@@ -291,7 +291,7 @@ static int pinrxe_mw_invalidate(struct pinrxe_qp *qp, struct pinrxe_mw *mw,
 				bool remote)
 {
 	if (mw->ibmw.type != IB_MW_TYPE_2 || mw->state != PINRXE_MW_VALID ||
-	    mw->ibmw.pd != qp->ibqp.pd ||
+	    mw->ibmw.pd != pinrxe_qp_pd(qp) ||
 	    (remote && mw->qp_serial != qp->serial))
 		return -EINVAL;
 	pinrxe_mw_unbind(mw);
@@ -309,7 +309,7 @@ static struct pinrxe_mr *pinrxe_mr_key_invalidate(struct pinrxe_qp *qp,
 {
 	struct pinrxe_mr *mr = pinrxe_mr_load(to_pdev(qp->ibqp.device), key);
 
-	*err = mr ? pinrxe_mr_invalidate(mr, qp->ibqp.pd, key) : -EINVAL;
+	*err = mr ? pinrxe_mr_invalidate(mr, pinrxe_qp_pd(qp), key) : -EINVAL;
 	if (*err)
 		return NULL;
 	/* The registration's reference stays until dereg erases the entry. */
@@ -367,7 +367,7 @@ int pinrxe_invalidate_rkey(struct pinrxe_qp *qp, u32 key, bool remote)
 static int pinrxe_mw_check_access(struct pinrxe_mw *mw, struct pinrxe_qp *qp,
 				  int access, u64 iova, u64 length)
 {
-	if (mw->state != PINRXE_MW_VALID || mw->ibmw.pd != qp->ibqp.pd ||
+	if (mw->state != PINRXE_MW_VALID || mw->ibmw.pd != pinrxe_qp_pd(qp) ||
 	    (mw->ibmw.type == IB_MW_TYPE_2 && mw->qp_serial != qp->serial))
 		return -EINVAL;
 	if ((mw->access & access) != access)
@@ -432,6 +432,6 @@ struct pinrxe_mr *pinrxe_rkey_get(struct pinrxe_qp *qp, u32 rkey, int access,
 
 	if (pinrxe_key_is_mw(pdev, rkey))
 		return pinrxe_mw_get_mr(qp, rkey, access, iova, length, err);
-	return pinrxe_mr_get(pdev, rkey, PINRXE_LOOKUP_REMOTE, qp->ibqp.pd,
+	return pinrxe_mr_get(pdev, rkey, PINRXE_LOOKUP_REMOTE, pinrxe_qp_pd(qp),
 			     access, iova, length, err);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The BTH opcode table (IBA vol. 1 9.2.1 and 9.3, annex A17).
+ * The BTH opcode table (IBA vol. 1 9.2.1 and 9.3, annexes A14 and A17).
  *
  * Each entry is written as its name, its mask and whether the driver
  * supports it; header lengths and offsets are derived from the mask at
@@ -41,11 +41,22 @@
 /* RD requests carry the EE context and the datagram header. */
 #define M_RD_REQ	(PINRXE_RDETH_MASK | PINRXE_DETH_MASK)
 
+/* XRC requests name the responder's XRC SRQ. */
+#define M_XRC_REQ	PINRXE_XRCETH_MASK
+
 #define OP(_name, _mask, _supported) \
 	[IB_OPCODE_ ## _name] = { \
 		.name = #_name, \
 		.mask = (_mask), \
 		.supported = (_supported), \
+	}
+
+/* An XRC opcode: RC's operation @_op under the XRC prefix. */
+#define XOP(_name, _op, _mask) \
+	[PINRXE_OPCODE_XRC + IB_OPCODE_ ## _op] = { \
+		.name = #_name, \
+		.mask = (_mask), \
+		.supported = true, \
 	}
 
 struct pinrxe_opcode_info pinrxe_opcode[PINRXE_NUM_OPCODES] __ro_after_init = {
@@ -135,6 +146,45 @@ struct pinrxe_opcode_info pinrxe_opcode[PINRXE_NUM_OPCODES] __ro_after_init = {
 	   true),
 
 	/*
+	 * XRC (IBA annex A14): RC's packets, with an XRCETH in every request
+	 * (before the RETH, AtomicETH, ImmDt or IETH); responses as RC's.
+	 */
+	XOP(XRC_SEND_FIRST, SEND_FIRST, M_SEND_FIRST | M_XRC_REQ),
+	XOP(XRC_SEND_MIDDLE, SEND_MIDDLE, M_SEND_MIDDLE | M_XRC_REQ),
+	XOP(XRC_SEND_LAST, SEND_LAST, M_SEND_LAST | M_XRC_REQ),
+	XOP(XRC_SEND_LAST_WITH_IMMEDIATE, SEND_LAST_WITH_IMMEDIATE,
+	    M_SEND_LAST | M_IMM | M_XRC_REQ),
+	XOP(XRC_SEND_ONLY, SEND_ONLY, M_SEND_ONLY | M_XRC_REQ),
+	XOP(XRC_SEND_ONLY_WITH_IMMEDIATE, SEND_ONLY_WITH_IMMEDIATE,
+	    M_SEND_ONLY | M_IMM | M_XRC_REQ),
+	XOP(XRC_RDMA_WRITE_FIRST, RDMA_WRITE_FIRST, M_WRITE_FIRST | M_XRC_REQ),
+	XOP(XRC_RDMA_WRITE_MIDDLE, RDMA_WRITE_MIDDLE,
+	    M_WRITE_MIDDLE | M_XRC_REQ),
+	XOP(XRC_RDMA_WRITE_LAST, RDMA_WRITE_LAST, M_WRITE_LAST | M_XRC_REQ),
+	XOP(XRC_RDMA_WRITE_LAST_WITH_IMMEDIATE, RDMA_WRITE_LAST_WITH_IMMEDIATE,
+	    M_WRITE_LAST | M_IMM | M_XRC_REQ),
+	XOP(XRC_RDMA_WRITE_ONLY, RDMA_WRITE_ONLY, M_WRITE_ONLY | M_XRC_REQ),
+	XOP(XRC_RDMA_WRITE_ONLY_WITH_IMMEDIATE, RDMA_WRITE_ONLY_WITH_IMMEDIATE,
+	    M_WRITE_ONLY | M_IMM | M_XRC_REQ),
+	XOP(XRC_RDMA_READ_REQUEST, RDMA_READ_REQUEST, M_READ_REQ | M_XRC_REQ),
+	XOP(XRC_RDMA_READ_RESPONSE_FIRST, RDMA_READ_RESPONSE_FIRST,
+	    M_READ_RESP | PINRXE_FIRST_MASK | PINRXE_AETH_MASK),
+	XOP(XRC_RDMA_READ_RESPONSE_MIDDLE, RDMA_READ_RESPONSE_MIDDLE,
+	    M_READ_RESP | PINRXE_MIDDLE_MASK),
+	XOP(XRC_RDMA_READ_RESPONSE_LAST, RDMA_READ_RESPONSE_LAST,
+	    M_READ_RESP | PINRXE_LAST_MASK | PINRXE_AETH_MASK),
+	XOP(XRC_RDMA_READ_RESPONSE_ONLY, RDMA_READ_RESPONSE_ONLY,
+	    M_READ_RESP | PINRXE_ONLY_MASK | PINRXE_AETH_MASK),
+	XOP(XRC_ACKNOWLEDGE, ACKNOWLEDGE, M_ACK),
+	XOP(XRC_ATOMIC_ACKNOWLEDGE, ATOMIC_ACKNOWLEDGE, M_ATOMIC_ACK),
+	XOP(XRC_COMPARE_SWAP, COMPARE_SWAP, M_ATOMIC | M_XRC_REQ),
+	XOP(XRC_FETCH_ADD, FETCH_ADD, M_ATOMIC | M_XRC_REQ),
+	XOP(XRC_SEND_LAST_WITH_INVALIDATE, SEND_LAST_WITH_INVALIDATE,
+	    M_SEND_LAST | M_INV | M_XRC_REQ),
+	XOP(XRC_SEND_ONLY_WITH_INVALIDATE, SEND_ONLY_WITH_INVALIDATE,
+	    M_SEND_ONLY | M_INV | M_XRC_REQ),
+
+	/*
 	 * Congestion notification: RoCEv2 NICs send these to a sender whose
 	 * packets arrived ECN-marked; the driver does no congestion control.
 	 */
@@ -149,6 +199,7 @@ static const u8 pinrxe_hdr_bytes[PINRXE_HDR_PAYLOAD] = {
 	[PINRXE_HDR_BTH] = PINRXE_BTH_BYTES,
 	[PINRXE_HDR_RDETH] = PINRXE_RDETH_BYTES,
 	[PINRXE_HDR_DETH] = PINRXE_DETH_BYTES,
+	[PINRXE_HDR_XRCETH] = PINRXE_XRCETH_BYTES,
 	[PINRXE_HDR_FETH] = PINRXE_FETH_BYTES,
 	[PINRXE_HDR_RETH] = PINRXE_RETH_BYTES,
 	[PINRXE_HDR_ATMETH] = PINRXE_ATMETH_BYTES,

@@ -17,6 +17,7 @@
  * @PINRXE_HDR_BTH: base transport header, always first
  * @PINRXE_HDR_RDETH: reliable datagram extended transport header (RD only)
  * @PINRXE_HDR_DETH: datagram extended transport header (UD, RD)
+ * @PINRXE_HDR_XRCETH: XRC extended transport header (XRC requests)
  * @PINRXE_HDR_FETH: flush extended transport header (RC FLUSH)
  * @PINRXE_HDR_RETH: RDMA extended transport header (write, read request)
  * @PINRXE_HDR_ATMETH: atomic extended transport header (atomic requests)
@@ -38,6 +39,7 @@ enum pinrxe_hdr_type {
 	PINRXE_HDR_BTH,
 	PINRXE_HDR_RDETH,
 	PINRXE_HDR_DETH,
+	PINRXE_HDR_XRCETH,
 	PINRXE_HDR_FETH,
 	PINRXE_HDR_RETH,
 	PINRXE_HDR_ATMETH,
@@ -74,6 +76,7 @@ enum pinrxe_hdr_type {
 #define PINRXE_BTH_MASK		BIT(PINRXE_HDR_BTH)
 #define PINRXE_RDETH_MASK	BIT(PINRXE_HDR_RDETH)
 #define PINRXE_DETH_MASK	BIT(PINRXE_HDR_DETH)
+#define PINRXE_XRCETH_MASK	BIT(PINRXE_HDR_XRCETH)
 #define PINRXE_FETH_MASK	BIT(PINRXE_HDR_FETH)
 #define PINRXE_RETH_MASK	BIT(PINRXE_HDR_RETH)
 #define PINRXE_ATMETH_MASK	BIT(PINRXE_HDR_ATMETH)
@@ -102,6 +105,13 @@ enum pinrxe_hdr_type {
 #define PINRXE_ATOMIC_WRITE_MASK	BIT(31)
 
 #define PINRXE_ONLY_MASK	(PINRXE_FIRST_MASK | PINRXE_LAST_MASK)
+
+/*
+ * The XRC transport (IBA annex A14): RC's operations under the prefix
+ * 101b, missing from <rdma/ib_pack.h>.  Requests carry an XRCETH after
+ * the BTH; responses have RC's headers.
+ */
+#define PINRXE_OPCODE_XRC	0xa0
 
 /* The RoCEv2 congestion notification packet (IBA annex A17.9.3). */
 #define PINRXE_OPCODE_CNP	0x81
@@ -137,7 +147,7 @@ void pinrxe_opcode_init(void);
  * @opcode: a BTH opcode
  *
  * Return: IB_OPCODE_RC, IB_OPCODE_UC, IB_OPCODE_RD, IB_OPCODE_UD,
- * IB_OPCODE_CNP or another value of the top three bits.
+ * IB_OPCODE_CNP, PINRXE_OPCODE_XRC or another value of the top three bits.
  */
 static inline u8 pinrxe_opcode_transport(u8 opcode)
 {

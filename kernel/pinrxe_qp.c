@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Queue pairs: RC, UC and UD, of userspace and of kernel consumers, and
- * the GSI QP (QP1) ib_mad creates for the port.  This file creates them
+ * Queue pairs: RC, UC and UD, of userspace and of kernel consumers, the
+ * GSI QP (QP1) ib_mad creates for the port, and the two halves of XRC: the
+ * initiator (XRC_INI), a send queue whose requests name an XRC SRQ at the
+ * responder, and the target (XRC_TGT), which has no queue a consumer posts
+ * to and executes the requests it receives with the receive WQEs, PD and
+ * CQ of the XRC SRQ each one names (pinrxe_resp.c).  This file creates them
  * with their rings, runs the IBA state machine in modify_qp, answers
  * query_qp, destroys them, takes the doorbells, and gives the data path
  * what it needs to use the rings safely: validated copies of send and
@@ -163,7 +167,7 @@ static int pinrxe_qp_init_rq(struct pinrxe_qp *qp, struct ib_ucontext *uctx,
 
 static void pinrxe_qp_cleanup_rq(struct pinrxe_qp *qp)
 {
-	if (qp->srq)
+	if (!pinrxe_qp_has_rq(qp))
 		return;
 	pinrxe_queue_cleanup(&qp->rq.queue);
 	kfree(qp->rq.elem);
@@ -178,7 +182,7 @@ static int pinrxe_qp_copy_resp(struct pinrxe_qp *qp, struct ib_udata *udata)
 	pinrxe_queue_mmap_info(&qp->sq.queue, &resp.sq_mi);
 	resp.sq_num_wqe = qp->sq.num_wqe;
 	resp.sq_wqe_size = 1U << qp->sq.queue.elem_shift;
-	if (!qp->srq) {
+	if (pinrxe_qp_has_rq(qp)) {
 		pinrxe_queue_mmap_info(&qp->rq.queue, &resp.rq_mi);
 		resp.rq_num_wqe = qp->rq.num_wqe;
 		resp.rq_wqe_size = 1U << qp->rq.queue.elem_shift;
@@ -209,7 +213,12 @@ static int pinrxe_qp_reserve_qpn(struct pinrxe_dev *pdev,
 	return 0;
 }
 
-/* QP types: RC, UC, UD, and QP1 for ib_mad (RoCE has no QP0). */
+/*
+ * QP types: RC, UC, UD, QP1 for ib_mad (RoCE has no QP0), and XRC.  An
+ * XRC initiator is for processes only: a kernel work request has no field
+ * for the SRQ number.  ib_core creates every XRC target QP without udata,
+ * also for processes (they share it through the XRC domain).
+ */
 static int pinrxe_qp_check_type(const struct ib_qp_init_attr *init,
 				struct ib_udata *udata)
 {
@@ -217,10 +226,18 @@ static int pinrxe_qp_check_type(const struct ib_qp_init_attr *init,
 	case IB_QPT_RC:
 	case IB_QPT_UC:
 	case IB_QPT_UD:
-		return 0;
+		return init->send_cq && init->recv_cq ? 0 : -EINVAL;
+	case IB_QPT_XRC_INI:
+		if (!udata)
+			return -EOPNOTSUPP;
+		return init->send_cq && !init->srq ? 0 : -EINVAL;
+	case IB_QPT_XRC_TGT:
+		return init->xrcd && !init->srq ? 0 : -EINVAL;
 	case IB_QPT_GSI:
 		if (udata)
 			return -EOPNOTSUPP;
+		if (!init->send_cq || !init->recv_cq)
+			return -EINVAL;
 		return init->port_num == PINRXE_PORT ? 0 : -EINVAL;
 	default:
 		return -EOPNOTSUPP;
@@ -231,8 +248,10 @@ static int pinrxe_qp_check_type(const struct ib_qp_init_attr *init,
  * pinrxe_create_qp() - create a queue pair
  * @ibqp: the QP, allocated by ib_core, which also holds the PD, CQs and
  *	SRQ as used for as long as the QP exists
- * @init: type, CQs, SRQ and requested caps; the caps are updated to what
- *	the QP got, which may be more
+ * @init: type, CQs, SRQ (or for an XRC target, the XRC domain) and
+ *	requested caps; the caps are updated to what the QP got, which may be
+ *	more.  An XRC initiator has no receive side (no receive CQ, SRQ or
+ *	receive caps), an XRC target neither side (no CQs or caps)
  * @udata: receives struct pinrxe_create_qp_resp; NULL for kernel callers,
  *	whose QP gets its rings in kernel memory and is posted to with
  *	post_send and post_recv
@@ -241,11 +260,12 @@ static int pinrxe_qp_check_type(const struct ib_qp_init_attr *init,
  * (0 names the SMI QP, which RoCE has not), and becomes visible to packet
  * receive only once complete.
  *
- * Return: 0; -EINVAL for caps over the device limits, a missing CQ, a
- * response buffer too small, a GSI QP on another port or when the port
- * has one already; -EOPNOTSUPP for QP types other than RC, UC, UD and
- * (kernel callers only) GSI, creation flags, XRC or tag-matching SRQs and
- * unknown request data; -ENOMEM past max_qp or when memory runs out;
+ * Return: 0; -EINVAL for caps over the device limits, a missing CQ or
+ * XRC domain, an SRQ given to an XRC QP, a response buffer too small, a
+ * GSI QP on another port or when the port has one already; -EOPNOTSUPP
+ * for QP types other than RC, UC, UD, XRC and (kernel callers only) GSI,
+ * XRC initiators of kernel callers, creation flags, XRC or tag-matching
+ * SRQs and unknown request data; -ENOMEM past max_qp or when memory runs out;
  * -ENOSPC when no QPN is free.
  */
 int pinrxe_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
@@ -264,9 +284,11 @@ int pinrxe_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		return -EOPNOTSUPP;
 	if (init->srq && init->srq->srq_type != IB_SRQT_BASIC)
 		return -EOPNOTSUPP;
-	if (!init->send_cq || !init->recv_cq)
-		return -EINVAL;
-	err = pinrxe_qp_check_cap(pdev, &init->cap, init->srq);
+	/* A target has no queues to size: its caps mean nothing. */
+	if (init->qp_type == IB_QPT_XRC_TGT)
+		memset(&init->cap, 0, sizeof(init->cap));
+	err = pinrxe_qp_check_cap(pdev, &init->cap,
+				  init->srq || init->qp_type == IB_QPT_XRC_INI);
 	if (err)
 		return err;
 	if (udata) {
@@ -298,16 +320,23 @@ int pinrxe_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	qp->mtu = ib_mtu_enum_to_int(IB_MTU_256);
 	qp->src_port = pinrxe_qp_src_port(qpn);
 	qp->sq_sig_all = init->sq_sig_type == IB_SIGNAL_ALL_WR;
-	qp->scq = to_pcq(init->send_cq);
-	qp->rcq = to_pcq(init->recv_cq);
+	qp->scq = init->send_cq ? to_pcq(init->send_cq) : NULL;
+	qp->rcq = init->recv_cq && init->qp_type != IB_QPT_XRC_INI ?
+		  to_pcq(init->recv_cq) : NULL;
 	qp->srq = init->srq ? to_psrq(init->srq) : NULL;
 	pinrxe_task_init(qp);
 	pinrxe_xfer_init(qp);
 
-	err = pinrxe_qp_init_sq(qp, uctx, &init->cap);
+	/*
+	 * An XRC target gets the smallest send ring, in kernel memory, which
+	 * nothing posts to: the code that empties send rings on reset and
+	 * flush need not know about it.
+	 */
+	err = pinrxe_qp_init_sq(qp, init->qp_type == IB_QPT_XRC_TGT ? NULL :
+				    uctx, &init->cap);
 	if (err)
 		goto err_qpn;
-	if (!qp->srq) {
+	if (pinrxe_qp_has_rq(qp)) {
 		err = pinrxe_qp_init_rq(qp, uctx, &init->cap);
 		if (err)
 			goto err_sq;
@@ -316,8 +345,10 @@ int pinrxe_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		init->cap.max_recv_wr = 0;
 		init->cap.max_recv_sge = 0;
 	}
+	if (init->qp_type == IB_QPT_XRC_TGT)
+		memset(&init->cap, 0, sizeof(init->cap));
 
-	if (udata) {
+	if (udata && init->qp_type != IB_QPT_XRC_TGT) {
 		err = pinrxe_qp_copy_resp(qp, udata);
 		if (err)
 			goto err_rq;
@@ -471,7 +502,7 @@ static void pinrxe_qp_reset(struct pinrxe_qp *qp)
 	qp->sq.tail = qp->sq.head;
 	pinrxe_queue_discard(&qp->sq.queue,
 			     pinrxe_swqe_wqe(pinrxe_sq_wqe(qp, qp->sq.head)));
-	if (!qp->srq)
+	if (pinrxe_qp_has_rq(qp))
 		pinrxe_queue_discard(&qp->rq.queue, qp->rq.elem);
 	WRITE_ONCE(qp->sq.draining, false);
 	qp->last_wqe_reached = false;
@@ -595,12 +626,13 @@ int pinrxe_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		    struct ib_qp_init_attr *init)
 {
 	struct pinrxe_qp *qp = to_pqp(ibqp);
+	bool tgt = ibqp->qp_type == IB_QPT_XRC_TGT;
 	struct ib_qp_cap cap = {
-		.max_send_wr = qp->sq.num_wqe,
-		.max_send_sge = qp->sq.max_sge,
-		.max_inline_data = qp->sq.max_inline,
-		.max_recv_wr = qp->srq ? 0 : qp->rq.num_wqe,
-		.max_recv_sge = qp->srq ? 0 : qp->rq.max_sge,
+		.max_send_wr = tgt ? 0 : qp->sq.num_wqe,
+		.max_send_sge = tgt ? 0 : qp->sq.max_sge,
+		.max_inline_data = tgt ? 0 : qp->sq.max_inline,
+		.max_recv_wr = pinrxe_qp_has_rq(qp) ? qp->rq.num_wqe : 0,
+		.max_recv_sge = pinrxe_qp_has_rq(qp) ? qp->rq.max_sge : 0,
 	};
 
 	mutex_lock(&qp->modify_mutex);
@@ -619,6 +651,7 @@ int pinrxe_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 	init->send_cq = ibqp->send_cq;
 	init->recv_cq = ibqp->recv_cq;
 	init->srq = ibqp->srq;
+	init->xrcd = ibqp->xrcd;
 	init->cap = cap;
 	init->sq_sig_type = qp->sq_sig_all ? IB_SIGNAL_ALL_WR : IB_SIGNAL_REQ_WR;
 	init->qp_type = ibqp->qp_type;
@@ -672,11 +705,16 @@ int pinrxe_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
  * flush, in the error states), in the caller's system call when the QP's
  * task is idle (pinrxe_task_run()).
  *
- * Return: 0, or -EINVAL for a work request passed through the kernel.
+ * Return: 0, or -EINVAL for a work request passed through the kernel or
+ * posted to an XRC target QP, which has no send queue.
  */
 int pinrxe_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 		     const struct ib_send_wr **bad_wr)
 {
+	if (ibqp->qp_type == IB_QPT_XRC_TGT) {
+		*bad_wr = wr;
+		return wr ? -EINVAL : 0;
+	}
 	if (pinrxe_qp_is_kernel(to_pqp(ibqp)))
 		return pinrxe_kpost_send(to_pqp(ibqp), wr, bad_wr);
 	if (wr) {
@@ -699,11 +737,16 @@ int pinrxe_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
  * posted to it only when its task runs: the provider rings this after
  * posting in the error state.
  *
- * Return: 0, or -EINVAL for a work request passed through the kernel.
+ * Return: 0, or -EINVAL for a work request passed through the kernel or
+ * posted to an XRC target QP, which has no receive queue.
  */
 int pinrxe_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 		     const struct ib_recv_wr **bad_wr)
 {
+	if (ibqp->qp_type == IB_QPT_XRC_TGT) {
+		*bad_wr = wr;
+		return wr ? -EINVAL : 0;
+	}
 	if (pinrxe_qp_is_kernel(to_pqp(ibqp)))
 		return pinrxe_kpost_recv(to_pqp(ibqp), wr, bad_wr);
 	if (wr) {
@@ -837,13 +880,13 @@ void pinrxe_qp_error(struct pinrxe_qp *qp)
  *
  * An unreliable QP (UC, UD) moves to SQE: its send queue is flushed and
  * the application may bring it back to RTS, while receives go on.  An RC
- * QP moves to ERR.  Call from the QP's task only.
+ * or XRC QP moves to ERR.  Call from the QP's task only.
  */
 void pinrxe_qp_sq_error(struct pinrxe_qp *qp)
 {
 	enum ib_qp_state state = READ_ONCE(qp->state);
 
-	if (qp->ibqp.qp_type == IB_QPT_RC) {
+	if (pinrxe_qp_is_rc(qp)) {
 		pinrxe_qp_error(qp);
 		return;
 	}
@@ -954,7 +997,8 @@ static bool pinrxe_flush_rq(struct pinrxe_qp *qp)
  * then those still in the send ring) and, in ERR, every receive WR of the
  * QP's own receive queue completes with IB_WC_WR_FLUSH_ERR, in order.  The
  * receives of an SRQ stay there for other QPs; a QP using one gets
- * IB_EVENT_QP_LAST_WQE_REACHED instead, once.  A ring with more than it
+ * IB_EVENT_QP_LAST_WQE_REACHED instead, once.  An XRC target QP has no
+ * work requests of its own: those of its XRC SRQs stay there.  A ring with more than it
  * can hold (the application kept posting) is finished in a later run.
  */
 void pinrxe_qp_flush(struct pinrxe_qp *qp)
@@ -966,9 +1010,9 @@ void pinrxe_qp_flush(struct pinrxe_qp *qp)
 		return;
 	done = pinrxe_flush_sq(qp);
 	if (state == IB_QPS_ERR) {
-		if (!qp->srq) {
+		if (pinrxe_qp_has_rq(qp)) {
 			done &= pinrxe_flush_rq(qp);
-		} else if (!qp->last_wqe_reached) {
+		} else if (qp->srq && !qp->last_wqe_reached) {
 			qp->last_wqe_reached = true;
 			pinrxe_qp_event(qp, IB_EVENT_QP_LAST_WQE_REACHED);
 		}
@@ -977,10 +1021,35 @@ void pinrxe_qp_flush(struct pinrxe_qp *qp)
 		pinrxe_task_sched(qp, PINRXE_TASK_REQ);
 }
 
+/*
+ * An XRC initiator has RC's operations, except memory window binds (a
+ * type 2 window is bound to a QP, and at an XRC responder requests come
+ * through a target QP) and atomic writes (there is no XRC opcode for one).
+ */
+static bool pinrxe_xrc_opcode_ok(u32 opcode)
+{
+	switch (opcode) {
+	case IB_UVERBS_WR_SEND:
+	case IB_UVERBS_WR_SEND_WITH_IMM:
+	case IB_UVERBS_WR_SEND_WITH_INV:
+	case IB_UVERBS_WR_RDMA_WRITE:
+	case IB_UVERBS_WR_RDMA_WRITE_WITH_IMM:
+	case IB_UVERBS_WR_RDMA_READ:
+	case IB_UVERBS_WR_ATOMIC_CMP_AND_SWP:
+	case IB_UVERBS_WR_ATOMIC_FETCH_AND_ADD:
+	case IB_UVERBS_WR_LOCAL_INV:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static bool pinrxe_opcode_ok(struct pinrxe_qp *qp, u32 opcode)
 {
 	enum ib_qp_type type = qp->ibqp.qp_type;
 
+	if (type == IB_QPT_XRC_INI)
+		return pinrxe_xrc_opcode_ok(opcode);
 	switch (opcode) {
 	case IB_UVERBS_WR_SEND:
 	case IB_UVERBS_WR_SEND_WITH_IMM:
@@ -1074,6 +1143,10 @@ static u32 pinrxe_swqe_check(struct pinrxe_qp *qp,
 	if (pinrxe_qp_is_ud(qp) &&
 	    len > ib_mtu_enum_to_int(pinrxe_port_mtu(pdev)))
 		return IB_WC_LOC_LEN_ERR;
+	/* An XRC SRQ number has 24 bits, as the XRCETH. */
+	if (qp->ibqp.qp_type == IB_QPT_XRC_INI &&
+	    wqe->xrc_srqn > PINRXE_MAX_SRQN)
+		return IB_WC_LOC_QP_OP_ERR;
 	/* QP1 sends with the P_Key of an index of the table. */
 	if (qp->ibqp.qp_type == IB_QPT_GSI &&
 	    wqe->wr.ud.pkey_index >= PINRXE_PKEY_TBL_LEN)
@@ -1190,8 +1263,9 @@ int pinrxe_rwqe_copy(const struct pinrxe_recv_wqe *wqe, u32 max_sge,
  * @qp: the QP; call from its task (the responder)
  * @rwqe: receives the validated WQE
  *
- * From the QP's SRQ if it has one (pinrxe_srq_take(), which may raise the
- * SRQ limit event), else from its receive ring.  The WQE is the caller's
+ * From the XRC SRQ the request being executed names (XRC target QPs), the
+ * QP's SRQ if it has one (pinrxe_srq_take(), which may raise the SRQ
+ * limit event), else from its receive ring.  The WQE is the caller's
  * from now on: it must complete it, or complete it with
  * IB_WC_WR_FLUSH_ERR when the QP fails first.
  *
@@ -1203,8 +1277,12 @@ int pinrxe_rq_take(struct pinrxe_qp *qp, struct pinrxe_rwqe *rwqe)
 {
 	int err;
 
+	if (qp->resp.xsrq)
+		return pinrxe_srq_take(qp->resp.xsrq, rwqe);
 	if (qp->srq)
 		return pinrxe_srq_take(qp->srq, rwqe);
+	if (!pinrxe_qp_has_rq(qp))
+		return -EAGAIN;
 	err = pinrxe_queue_consume(&qp->rq.queue, qp->rq.elem);
 	if (err)
 		return err;

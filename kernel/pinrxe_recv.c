@@ -151,7 +151,10 @@ static bool pinrxe_rcv_pkey_ok(struct pinrxe_pkt_info *pkt)
 	return true;
 }
 
-/* The QP type a packet's transport is for; QP1 is a UD QP. */
+/*
+ * The QP type a packet's transport is for; QP1 is a UD QP.  XRC requests
+ * go to target QPs, XRC responses to initiators.
+ */
 static bool pinrxe_rcv_type_ok(struct pinrxe_qp *qp,
 			       struct pinrxe_pkt_info *pkt)
 {
@@ -160,6 +163,9 @@ static bool pinrxe_rcv_type_ok(struct pinrxe_qp *qp,
 		return qp->ibqp.qp_type == IB_QPT_RC;
 	case IB_OPCODE_UC:
 		return qp->ibqp.qp_type == IB_QPT_UC;
+	case PINRXE_OPCODE_XRC:
+		return qp->ibqp.qp_type == (pkt->mask & PINRXE_REQ_MASK ?
+					    IB_QPT_XRC_TGT : IB_QPT_XRC_INI);
 	default:
 		return pinrxe_qp_is_ud(qp);
 	}

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * The requester: turns send WQEs into packets.  A message is cut into
- * path-MTU packets with consecutive PSNs; an RC QP keeps each WQE until the
+ * path-MTU packets with consecutive PSNs; an RC QP (or XRC initiator,
+ * whose requests also name the responder's XRC SRQ) keeps each WQE until the
  * completer has its acknowledgment and, on a timeout or NAK, rewinds and
  * sends again from the first PSN not acknowledged.  UC and UD WQEs
  * complete as soon as their last packet is out.
@@ -42,6 +43,9 @@ static u8 pinrxe_req_opcode(struct pinrxe_qp *qp,
 	switch (qp->ibqp.qp_type) {
 	case IB_QPT_RC:
 		base = IB_OPCODE_RC;
+		break;
+	case IB_QPT_XRC_INI:
+		base = PINRXE_OPCODE_XRC;
 		break;
 	case IB_QPT_UC:
 		base = IB_OPCODE_UC;
@@ -100,7 +104,7 @@ static u8 pinrxe_req_opcode(struct pinrxe_qp *qp,
 /* Arm the retransmission timer unless it runs: attr.timeout 0 is infinite. */
 static void pinrxe_req_arm_timer(struct pinrxe_qp *qp)
 {
-	if (qp->ibqp.qp_type != IB_QPT_RC || !qp->attr.timeout ||
+	if (!pinrxe_qp_is_rc(qp) || !qp->attr.timeout ||
 	    timer_pending(&qp->comp.retrans_timer))
 		return;
 	mod_timer(&qp->comp.retrans_timer,
@@ -170,7 +174,7 @@ static bool pinrxe_req_start(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
 	struct pinrxe_send_wqe *wqe = pinrxe_swqe_wqe(swqe);
 	u32 max_rd = max_t(u32, qp->attr.max_rd_atomic, 1);
 
-	if (qp->ibqp.qp_type == IB_QPT_RC) {
+	if (pinrxe_qp_is_rc(qp)) {
 		/* A fenced WQE waits for the reads and atomics before it. */
 		if ((wqe->send_flags & PINRXE_SEND_FENCE) && qp->req.rd_atomic)
 			return false;
@@ -272,7 +276,7 @@ static int pinrxe_req_send_pkt(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe,
 	}
 
 	opcode = pinrxe_req_opcode(qp, wqe, first, last);
-	ackreq = qp->ibqp.qp_type == IB_QPT_RC &&
+	ackreq = pinrxe_qp_is_rc(qp) &&
 		 (last || ++qp->req.pkts_since_ack >= PINRXE_PKTS_PER_ACK);
 	skb = pinrxe_xfer_pkt(qp, av, opcode, len, psn, ackreq,
 			      last && (wqe->send_flags & PINRXE_SEND_SOLICITED),
@@ -284,6 +288,8 @@ static int pinrxe_req_send_pkt(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe,
 	if (ackreq)
 		qp->req.pkts_since_ack = 0;
 
+	if (pkt.mask & PINRXE_XRCETH_MASK)
+		pinrxe_xrceth_set_srqn(&pkt, wqe->xrc_srqn);
 	if (pkt.mask & PINRXE_ATOMIC_WRITE_MASK) {
 		pinrxe_reth_set_va(&pkt, wqe->wr.atomic.remote_addr);
 		pinrxe_reth_set_rkey(&pkt, wqe->wr.atomic.rkey);
@@ -493,8 +499,7 @@ int pinrxe_requester(struct pinrxe_qp *qp)
 	}
 
 	/* Unreliable: done once the last packet is out. */
-	if (qp->ibqp.qp_type != IB_QPT_RC &&
-	    swqe->progress == PINRXE_WQE_SENT)
+	if (!pinrxe_qp_is_rc(qp) && swqe->progress == PINRXE_WQE_SENT)
 		pinrxe_comp_wqe(qp, swqe, IB_WC_SUCCESS);
 	return 0;
 }

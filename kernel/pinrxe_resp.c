@@ -8,6 +8,12 @@
  * responder enforces PSN order: a packet from the future gets one PSN
  * sequence NAK, a duplicate gets its answer again (an ACK, the read data,
  * or the saved result of an atomic, which must not run twice).
+ *
+ * An XRC target QP is an RC responder whose requests each name an XRC SRQ
+ * of its XRC domain (pinrxe_resp_xrc()): a SEND takes its receive WQE
+ * from that SRQ and completes to its CQ, and every memory access is
+ * checked against its PD (pinrxe_qp_pd()).  A request naming no such SRQ
+ * gets an invalid request NAK.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -32,6 +38,19 @@ static struct pinrxe_dev *qp_pdev(struct pinrxe_qp *qp)
 	return to_pdev(qp->ibqp.device);
 }
 
+/* The transport of the responses: an XRC target answers as XRC. */
+static u8 pinrxe_resp_transport(struct pinrxe_qp *qp)
+{
+	return qp->ibqp.qp_type == IB_QPT_XRC_TGT ? PINRXE_OPCODE_XRC :
+						    IB_OPCODE_RC;
+}
+
+/* Where receives complete: an XRC target's go to the SRQ's CQ. */
+static struct pinrxe_cq *pinrxe_resp_cq(struct pinrxe_qp *qp)
+{
+	return qp->resp.xsrq ? to_pcq(qp->resp.xsrq->ibsrq.ext.cq) : qp->rcq;
+}
+
 /* Send an ACK, NAK or RNR NAK carrying @syndrome for @psn. */
 static void pinrxe_resp_ack(struct pinrxe_qp *qp, u8 syndrome, u32 psn)
 {
@@ -41,8 +60,8 @@ static void pinrxe_resp_ack(struct pinrxe_qp *qp, u8 syndrome, u32 psn)
 	if (!qp->req.av_valid)
 		return;
 	skb = pinrxe_xfer_pkt(qp, &qp->av,
-			      IB_OPCODE_RC + IB_OPCODE_ACKNOWLEDGE, 0, psn,
-			      false, false, qp->attr.dest_qp_num, &pkt);
+			      pinrxe_resp_transport(qp) + IB_OPCODE_ACKNOWLEDGE,
+			      0, psn, false, false, qp->attr.dest_qp_num, &pkt);
 	if (IS_ERR(skb))
 		return;
 	pinrxe_aeth_set_syn(&pkt, syndrome);
@@ -86,7 +105,7 @@ static void pinrxe_resp_complete(struct pinrxe_qp *qp,
 			cqe.flags |= PINRXE_CQE_GRH_IPV4;
 	}
 	qp->resp.have_rwqe = false;
-	pinrxe_cq_post(qp->rcq, &cqe, qp, pinrxe_bth_se(pkt));
+	pinrxe_cq_post(pinrxe_resp_cq(qp), &cqe, qp, pinrxe_bth_se(pkt));
 }
 
 /* Take a receive WQE from the SRQ or RQ; false when there is none. */
@@ -96,10 +115,7 @@ static bool pinrxe_resp_take_rwqe(struct pinrxe_qp *qp)
 
 	if (qp->resp.have_rwqe)
 		return true;
-	if (qp->srq)
-		err = pinrxe_srq_take(qp->srq, &qp->resp.rwqe);
-	else
-		err = pinrxe_rq_take(qp, &qp->resp.rwqe);
+	err = pinrxe_rq_take(qp, &qp->resp.rwqe);
 	if (err)
 		return false;
 	qp->resp.have_rwqe = true;
@@ -114,7 +130,7 @@ static u32 pinrxe_resp_scatter(struct pinrxe_qp *qp, void *data, u32 len)
 {
 	int err;
 
-	err = pinrxe_copy_sgl(qp_pdev(qp), qp->ibqp.pd, qp->resp.rwqe.sge,
+	err = pinrxe_copy_sgl(qp_pdev(qp), pinrxe_qp_pd(qp), qp->resp.rwqe.sge,
 			      qp->resp.rwqe.num_sge, &qp->resp.cur_sge,
 			      &qp->resp.sge_offset, data, len, PINRXE_TO_MR);
 	if (err == -ENOSPC)
@@ -172,8 +188,8 @@ static int pinrxe_resp_send(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 	u32 status;
 
 	if (!pinrxe_resp_take_rwqe(qp))
-		return qp->ibqp.qp_type == IB_QPT_RC ? PINRXE_RESP_RNR :
-						       PINRXE_RESP_DROP;
+		return pinrxe_qp_is_rc(qp) ? PINRXE_RESP_RNR :
+					     PINRXE_RESP_DROP;
 	status = pinrxe_resp_scatter(qp, pinrxe_pkt_payload(pkt), len);
 	if (status != IB_WC_SUCCESS) {
 		pinrxe_resp_complete(qp, pkt, status, IB_WC_RECV);
@@ -265,8 +281,8 @@ static int pinrxe_resp_write(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		return PINRXE_RESP_NAK_INV;
 	/* An immediate needs a receive WQE: make sure before writing. */
 	if ((pkt->mask & PINRXE_IMMDT_MASK) && !pinrxe_resp_take_rwqe(qp))
-		return qp->ibqp.qp_type == IB_QPT_RC ? PINRXE_RESP_RNR :
-						       PINRXE_RESP_DROP;
+		return pinrxe_qp_is_rc(qp) ? PINRXE_RESP_RNR :
+					     PINRXE_RESP_DROP;
 	if (len) {
 		mr = pinrxe_rkey_get(qp, qp->resp.rkey, IB_ACCESS_REMOTE_WRITE,
 				     qp->resp.va, len, &err);
@@ -319,7 +335,8 @@ static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
 			op = IB_OPCODE_RDMA_READ_RESPONSE_LAST;
 		else
 			op = IB_OPCODE_RDMA_READ_RESPONSE_MIDDLE;
-		skb = pinrxe_xfer_pkt(qp, &qp->av, IB_OPCODE_RC + op, n,
+		skb = pinrxe_xfer_pkt(qp, &qp->av,
+				      pinrxe_resp_transport(qp) + op, n,
 				      (psn + i) & PINRXE_BTH_PSN, false, false,
 				      qp->attr.dest_qp_num, &pkt);
 		if (IS_ERR(skb))
@@ -381,9 +398,9 @@ static void pinrxe_resp_atomic_ack(struct pinrxe_qp *qp, u32 psn, u64 orig)
 	struct pinrxe_pkt_info pkt;
 	struct sk_buff *skb;
 
-	skb = pinrxe_xfer_pkt(qp, &qp->av,
-			      IB_OPCODE_RC + IB_OPCODE_ATOMIC_ACKNOWLEDGE, 0,
-			      psn, false, false, qp->attr.dest_qp_num, &pkt);
+	skb = pinrxe_xfer_pkt(qp, &qp->av, pinrxe_resp_transport(qp) +
+			      IB_OPCODE_ATOMIC_ACKNOWLEDGE, 0, psn, false, false,
+			      qp->attr.dest_qp_num, &pkt);
 	if (IS_ERR(skb))
 		return;
 	pinrxe_aeth_set_syn(&pkt, PINRXE_ACK_SYNDROME);
@@ -582,6 +599,41 @@ static void pinrxe_resp_rc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 }
 
 /*
+ * XRC target: the request names an XRC SRQ, which must exist, be an XRC
+ * SRQ of the QP's XRC domain, and stay the same within a message.  The
+ * request then runs as an RC one with the SRQ's receive WQEs, PD and CQ;
+ * the SRQ is held for that time only, so that destroying it never waits
+ * for the next request.  A request from before or after the ePSN that
+ * names no such SRQ is a duplicate or sequence error first.
+ */
+static void pinrxe_resp_xrc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
+{
+	u32 srqn = pinrxe_xrceth_srqn(pkt);
+	struct pinrxe_srq *srq = pinrxe_srq_get(qp_pdev(qp), srqn);
+
+	if (srq && (srq->ibsrq.srq_type != IB_SRQT_XRC ||
+		    srq->ibsrq.ext.xrc.xrcd != qp->ibqp.xrcd ||
+		    (qp->resp.in_msg && srqn != qp->resp.xrc_srqn))) {
+		pinrxe_srq_put(srq);
+		srq = NULL;
+	}
+	if (!srq && pkt->psn == qp->resp.psn) {
+		pinrxe_counter_inc(qp_pdev(qp), PINRXE_CNT_XRC_BAD_SRQN);
+		qp->resp.nak_sent = false;
+		pinrxe_resp_nak(qp, PINRXE_NAK_INVALID_REQ, pkt->psn);
+		pinrxe_resp_fatal(qp, IB_EVENT_QP_REQ_ERR);
+		return;
+	}
+	if (!qp->resp.in_msg)
+		qp->resp.xrc_srqn = srqn;
+	qp->resp.xsrq = srq;
+	pinrxe_resp_rc(qp, pkt);
+	qp->resp.xsrq = NULL;
+	if (srq)
+		pinrxe_srq_put(srq);
+}
+
+/*
  * UC: no acknowledgments; a lost packet loses its message, which is
  * dropped until the next first or only packet.
  */
@@ -664,6 +716,9 @@ int pinrxe_responder(struct pinrxe_qp *qp)
 	switch (qp->ibqp.qp_type) {
 	case IB_QPT_RC:
 		pinrxe_resp_rc(qp, pkt);
+		break;
+	case IB_QPT_XRC_TGT:
+		pinrxe_resp_xrc(qp, pkt);
 		break;
 	case IB_QPT_UC:
 		pinrxe_resp_uc(qp, pkt);

@@ -2,10 +2,11 @@
 /*
  * Verbs glue: the ib_device_ops table and the device- and port-level verbs.
  *
- * Only what works is advertised; what is missing (XRC, raw packet QPs,
- * integrity MRs) has no op or fails with EOPNOTSUPP.  The port is a RoCEv2 port with the MAD and CM
- * capabilities: ib_mad creates its GSI QP (QP1) on it, and ib_cm and
- * rdma_cm work over it, with the kernel verbs their consumers need.
+ * Only what works is advertised; what is missing (raw packet QPs,
+ * integrity MRs) has no op or fails with EOPNOTSUPP.  The port is a
+ * RoCEv2 port with the MAD and CM capabilities: ib_mad creates its GSI QP
+ * (QP1) on it, and ib_cm and rdma_cm work over it, with the kernel verbs
+ * their consumers need.
  */
 #include <linux/module.h>
 #include <net/addrconf.h>
@@ -212,6 +213,7 @@ static const struct ib_device_ops pinrxe_dev_ops = {
 	.alloc_mr = pinrxe_alloc_mr,
 	.alloc_mw = pinrxe_alloc_mw,
 	.alloc_pd = pinrxe_alloc_pd,
+	.alloc_xrcd = pinrxe_alloc_xrcd,
 	.alloc_ucontext = pinrxe_alloc_ucontext,
 	.create_ah = pinrxe_create_ah,
 	.create_cq = pinrxe_create_cq,
@@ -222,6 +224,7 @@ static const struct ib_device_ops pinrxe_dev_ops = {
 	.dealloc_mw = pinrxe_dealloc_mw,
 	.dealloc_pd = pinrxe_dealloc_pd,
 	.dealloc_ucontext = pinrxe_dealloc_ucontext,
+	.dealloc_xrcd = pinrxe_dealloc_xrcd,
 	.dereg_mr = pinrxe_dereg_mr,
 	.destroy_ah = pinrxe_destroy_ah,
 	.destroy_cq = pinrxe_destroy_cq,
@@ -259,6 +262,7 @@ static const struct ib_device_ops pinrxe_dev_ops = {
 	INIT_RDMA_OBJ_SIZE(ib_qp, pinrxe_qp, ibqp),
 	INIT_RDMA_OBJ_SIZE(ib_srq, pinrxe_srq, ibsrq),
 	INIT_RDMA_OBJ_SIZE(ib_ucontext, pinrxe_ucontext, ibuc),
+	INIT_RDMA_OBJ_SIZE(ib_xrcd, pinrxe_xrcd, ibxrcd),
 };
 
 static void pinrxe_init_attr(struct pinrxe_dev *pdev)
@@ -304,7 +308,8 @@ static void pinrxe_init_attr(struct pinrxe_dev *pdev)
 				 IB_DEVICE_MEM_MGT_EXTENSIONS |
 				 IB_DEVICE_MEM_WINDOW |
 				 IB_DEVICE_MEM_WINDOW_TYPE_2B |
-				 IB_DEVICE_ATOMIC_WRITE;
+				 IB_DEVICE_ATOMIC_WRITE |
+				 IB_DEVICE_XRC;
 	/* Devices made with `rdma link add` may be removed with `link del`. */
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
 }
@@ -345,6 +350,7 @@ int pinrxe_init_device(struct pinrxe_dev *pdev)
 	/* Both looked up from softirq (packet receive, sends): irq-safe locks. */
 	xa_init_flags(&pdev->qp_xa, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
 	xa_init_flags(&pdev->ah_xa, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
+	xa_init_flags(&pdev->srq_xa, XA_FLAGS_ALLOC1 | XA_FLAGS_LOCK_IRQ);
 	pdev->port_state = pinrxe_netdev_port_state(pdev->ndev);
 	return ib_device_set_netdev(ibdev, pdev->ndev, PINRXE_PORT);
 }

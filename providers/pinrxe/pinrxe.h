@@ -98,7 +98,8 @@ struct pinrxe_wq {
 };
 
 /*
- * A queue pair.  rq is unused with an SRQ.  The ex_* fields carry a batch
+ * A queue pair.  rq is unused with an SRQ and by XRC QPs; an XRC receive
+ * QP (a target, created here or opened by number) has no rings at all.  The ex_* fields carry a batch
  * of the ibv_wr_*() API between ibv_wr_start() and ibv_wr_complete() or
  * ibv_wr_abort(), which hold sq.lock: ex_start is the producer index at
  * the start, ex_wqe the WQE being built (at sq.prod, not yet counted),
@@ -114,9 +115,18 @@ struct pinrxe_qp {
 	int			ex_err;
 };
 
+/*
+ * A shared receive queue, basic or XRC (made by create_srq_ex, which
+ * fills in vsrq: type, XRC domain, CQ and the SRQ number XRC senders
+ * name).
+ */
 struct pinrxe_srq {
-	struct ibv_srq		ibv_srq;
+	struct verbs_srq	vsrq;
 	struct pinrxe_wq	rq;
+};
+
+struct pinrxe_xrcd {
+	struct verbs_xrcd	vxrcd;
 };
 
 /* An address handle: UD send WQEs name it by the kernel's number. */
@@ -147,7 +157,12 @@ static inline struct pinrxe_qp *to_pqp(struct ibv_qp *ibqp)
 
 static inline struct pinrxe_srq *to_psrq(struct ibv_srq *ibsrq)
 {
-	return container_of(ibsrq, struct pinrxe_srq, ibv_srq);
+	return container_of(ibsrq, struct pinrxe_srq, vsrq.srq);
+}
+
+static inline struct pinrxe_xrcd *to_pxrcd(struct ibv_xrcd *ibxrcd)
+{
+	return container_of(ibxrcd, struct pinrxe_xrcd, vxrcd.xrcd);
 }
 
 static inline struct pinrxe_ah *to_pah(struct ibv_ah *ibah)
@@ -168,6 +183,8 @@ int pinrxe_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 int pinrxe_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 		    int attr_mask, struct ibv_qp_init_attr *init_attr);
 int pinrxe_destroy_qp(struct ibv_qp *ibqp);
+struct ibv_qp *pinrxe_open_qp(struct ibv_context *context,
+			      struct ibv_qp_open_attr *attr);
 int pinrxe_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 		     struct ibv_send_wr **bad_wr);
 int pinrxe_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
@@ -176,6 +193,12 @@ int pinrxe_bind_mw(struct ibv_qp *ibqp, struct ibv_mw *mw,
 		   struct ibv_mw_bind *mw_bind);
 struct ibv_srq *pinrxe_create_srq(struct ibv_pd *pd,
 				  struct ibv_srq_init_attr *attr);
+struct ibv_srq *pinrxe_create_srq_ex(struct ibv_context *context,
+				     struct ibv_srq_init_attr_ex *attr);
+int pinrxe_get_srq_num(struct ibv_srq *ibsrq, uint32_t *srq_num);
+struct ibv_xrcd *pinrxe_open_xrcd(struct ibv_context *context,
+				  struct ibv_xrcd_init_attr *attr);
+int pinrxe_close_xrcd(struct ibv_xrcd *ibxrcd);
 int pinrxe_modify_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr,
 		      int attr_mask);
 int pinrxe_query_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr);

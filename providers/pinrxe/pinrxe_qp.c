@@ -1,6 +1,6 @@
 /*
- * pinrxe userspace verbs provider: queue pairs, shared receive queues and
- * address handles.
+ * pinrxe userspace verbs provider: queue pairs, shared receive queues, XRC
+ * domains and address handles.
  *
  * Send, receive and shared receive queues are rings mapped from the kernel
  * (pinrxe_abi.h).  Posting writes WQEs to the ring and publishes them with
@@ -54,6 +54,10 @@ SAME_VALUE(IBV_WR_SEND_WITH_INV, IB_UVERBS_WR_SEND_WITH_INV);
 /* Rights a window can grant; local write means nothing for one, allowed. */
 #define PINRXE_MW_ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 			  IBV_ACCESS_REMOTE_READ | IBV_ACCESS_REMOTE_ATOMIC)
+
+/* XRC send QPs have RC's operations but binds and atomic writes. */
+#define PINRXE_XRC_SEND_OPS (PINRXE_SEND_OPS & ~(IBV_QP_EX_WITH_BIND_MW | \
+						 IBV_QP_EX_WITH_ATOMIC_WRITE))
 
 /* The ibv_wr_*() operations this provider implements. */
 #define PINRXE_SEND_OPS (IBV_QP_EX_WITH_RDMA_WRITE |			\
@@ -165,13 +169,16 @@ struct ibv_qp *pinrxe_create_qp_ex(struct ibv_context *context,
 	int ret;
 
 	if (attr->comp_mask & ~(IBV_QP_INIT_ATTR_PD |
+				IBV_QP_INIT_ATTR_XRCD |
 				IBV_QP_INIT_ATTR_CREATE_FLAGS |
 				IBV_QP_INIT_ATTR_SEND_OPS_FLAGS)) {
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
 	if ((attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS) &&
-	    (attr->send_ops_flags & ~PINRXE_SEND_OPS)) {
+	    (attr->send_ops_flags &
+	     ~(attr->qp_type == IBV_QPT_XRC_SEND ? PINRXE_XRC_SEND_OPS :
+						   PINRXE_SEND_OPS))) {
 		errno = EOPNOTSUPP;
 		return NULL;
 	}
@@ -187,6 +194,9 @@ struct ibv_qp *pinrxe_create_qp_ex(struct ibv_context *context,
 		errno = ret;
 		return NULL;
 	}
+	/* An XRC receive QP lives in the kernel alone: no rings to map. */
+	if (attr->qp_type == IBV_QPT_XRC_RECV)
+		return &qp->vqp.qp;
 
 	data = attr->cap.max_send_sge * sizeof(struct pinrxe_sge);
 	if (data < attr->cap.max_inline_data)
@@ -198,7 +208,7 @@ struct ibv_qp *pinrxe_create_qp_ex(struct ibv_context *context,
 		goto err;
 	qp->sq.max_sge = attr->cap.max_send_sge;
 	qp->sq.max_inline = attr->cap.max_inline_data;
-	if (!attr->srq) {
+	if (!attr->srq && attr->qp_type != IBV_QPT_XRC_SEND) {
 		ret = wq_map(context, &qp->rq, &resp.drv.rq_mi,
 			     resp.drv.rq_num_wqe, resp.drv.rq_wqe_size,
 			     sizeof(struct pinrxe_recv_wqe) +
@@ -257,10 +267,38 @@ int pinrxe_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
 	if (ret || !(attr_mask & IBV_QP_STATE) ||
 	    attr->qp_state != IBV_QPS_RESET)
 		return ret;
-	pinrxe_cq_clean(ibqp->recv_cq, ibqp->qp_num);
-	if (ibqp->send_cq != ibqp->recv_cq)
+	/* XRC QPs have no receive CQ, an XRC receive QP no CQ at all. */
+	if (ibqp->recv_cq)
+		pinrxe_cq_clean(ibqp->recv_cq, ibqp->qp_num);
+	if (ibqp->send_cq && ibqp->send_cq != ibqp->recv_cq)
 		pinrxe_cq_clean(ibqp->send_cq, ibqp->qp_num);
 	return 0;
+}
+
+/*
+ * Open an XRC receive QP by number in an XRC domain: the QP another
+ * process (or this one) created there, now this process's to modify and
+ * query too.  It has no rings here either.
+ */
+struct ibv_qp *pinrxe_open_qp(struct ibv_context *context,
+			      struct ibv_qp_open_attr *attr)
+{
+	struct ib_uverbs_create_qp_resp resp = {};
+	struct ibv_open_qp cmd = {};
+	struct pinrxe_qp *qp;
+	int ret;
+
+	qp = calloc(1, sizeof(*qp));
+	if (!qp)
+		return NULL;
+	ret = ibv_cmd_open_qp(context, &qp->vqp, sizeof(qp->vqp), attr, &cmd,
+			      sizeof(cmd), &resp, sizeof(resp));
+	if (ret) {
+		free(qp);
+		errno = ret;
+		return NULL;
+	}
+	return &qp->vqp.qp;
 }
 
 int pinrxe_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr,
@@ -290,21 +328,25 @@ int pinrxe_destroy_qp(struct ibv_qp *ibqp)
 
 static bool opcode_ok(enum ibv_qp_type type, enum ibv_wr_opcode opcode)
 {
+	bool xrc = type == IBV_QPT_XRC_SEND;
+
 	switch (opcode) {
 	case IBV_WR_SEND:
 	case IBV_WR_SEND_WITH_IMM:
 		return type == IBV_QPT_RC || type == IBV_QPT_UC ||
-		       type == IBV_QPT_UD;
+		       type == IBV_QPT_UD || xrc;
 	case IBV_WR_RDMA_WRITE:
 	case IBV_WR_RDMA_WRITE_WITH_IMM:
+		return type == IBV_QPT_RC || type == IBV_QPT_UC || xrc;
 	case IBV_WR_BIND_MW:
 		return type == IBV_QPT_RC || type == IBV_QPT_UC;
 	case IBV_WR_SEND_WITH_INV:
 	case IBV_WR_RDMA_READ:
 	case IBV_WR_ATOMIC_CMP_AND_SWP:
 	case IBV_WR_ATOMIC_FETCH_AND_ADD:
-	case IBV_WR_ATOMIC_WRITE:
 	case IBV_WR_LOCAL_INV:
+		return type == IBV_QPT_RC || xrc;
+	case IBV_WR_ATOMIC_WRITE:
 		return type == IBV_QPT_RC;
 	default:
 		return false;
@@ -512,6 +554,9 @@ static int post_one_send(struct pinrxe_qp *qp, struct ibv_send_wr *wr,
 	default:
 		break;
 	}
+	/* The XRC SRQ at the responder; the kernel checks its 24 bits. */
+	if (qp->vqp.qp.qp_type == IBV_QPT_XRC_SEND)
+		wqe->xrc_srqn = wr->qp_type.xrc.remote_srqn;
 	if (qp->vqp.qp.qp_type == IBV_QPT_UD && wr->wr.ud.ah) {
 		wqe->wr.ud.ah_num = to_pah(wr->wr.ud.ah)->ah_num;
 		wqe->wr.ud.remote_qpn = wr->wr.ud.remote_qpn;
@@ -546,7 +591,8 @@ static int post_send_list(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	int ret = 0;
 
 	*bad_wr = NULL;
-	if (ibqp->state < IBV_QPS_RTS) {
+	/* An XRC receive QP has no send queue. */
+	if (ibqp->state < IBV_QPS_RTS || !qp->sq.ring) {
 		*bad_wr = wr;
 		return EINVAL;
 	}
@@ -889,6 +935,19 @@ static void qpx_set_ud_addr(struct ibv_qp_ex *qpx, struct ibv_ah *ah,
 	qp->ex_ud_addr = true;
 }
 
+static void qpx_set_xrc_srqn(struct ibv_qp_ex *qpx, uint32_t remote_srqn)
+{
+	struct pinrxe_qp *qp = qpx_to_pqp(qpx);
+
+	if (!qp->ex_wqe)
+		return;
+	if (qp->vqp.qp.qp_type != IBV_QPT_XRC_SEND) {
+		qp->ex_err = qp->ex_err ? qp->ex_err : EINVAL;
+		return;
+	}
+	qp->ex_wqe->xrc_srqn = remote_srqn;
+}
+
 static void qpx_set_sge_list(struct ibv_qp_ex *qpx, size_t num_sge,
 			     const struct ibv_sge *sg_list)
 {
@@ -950,6 +1009,7 @@ static void init_qp_ex(struct pinrxe_qp *qp)
 	qpx->wr_local_inv = qpx_local_inv;
 	qpx->wr_bind_mw = qpx_bind_mw;
 	qpx->wr_set_ud_addr = qpx_set_ud_addr;
+	qpx->wr_set_xrc_srqn = qpx_set_xrc_srqn;
 	qpx->wr_set_sge = qpx_set_sge;
 	qpx->wr_set_sge_list = qpx_set_sge_list;
 	qpx->wr_set_inline_data = qpx_set_inline_data;
@@ -959,6 +1019,29 @@ static void init_qp_ex(struct pinrxe_qp *qp)
 }
 
 /* Shared receive queues */
+
+/*
+ * Map the ring of an SRQ the kernel just created; on failure the SRQ is
+ * destroyed and freed.  Returns 0 or an errno.
+ */
+static int srq_map(struct ibv_context *context, struct pinrxe_srq *srq,
+		   const struct upinrxe_create_srq_resp *resp,
+		   uint32_t max_sge)
+{
+	int ret;
+
+	ret = wq_map(context, &srq->rq, &resp->drv.mi, resp->drv.num_wqe,
+		     resp->drv.wqe_size,
+		     sizeof(struct pinrxe_recv_wqe) +
+		     max_sge * (uint64_t)sizeof(struct pinrxe_sge));
+	if (ret) {
+		ibv_cmd_destroy_srq(&srq->vsrq.srq);
+		free(srq);
+		return ret;
+	}
+	srq->rq.max_sge = max_sge;
+	return 0;
+}
 
 struct ibv_srq *pinrxe_create_srq(struct ibv_pd *pd,
 				  struct ibv_srq_init_attr *attr)
@@ -971,25 +1054,108 @@ struct ibv_srq *pinrxe_create_srq(struct ibv_pd *pd,
 	srq = calloc(1, sizeof(*srq));
 	if (!srq)
 		return NULL;
-	ret = ibv_cmd_create_srq(pd, &srq->ibv_srq, attr, &cmd, sizeof(cmd),
+	ret = ibv_cmd_create_srq(pd, &srq->vsrq.srq, attr, &cmd, sizeof(cmd),
 				 &resp.ibv_resp, sizeof(resp));
 	if (ret) {
 		free(srq);
 		errno = ret;
 		return NULL;
 	}
-	ret = wq_map(pd->context, &srq->rq, &resp.drv.mi, resp.drv.num_wqe,
-		     resp.drv.wqe_size,
-		     sizeof(struct pinrxe_recv_wqe) +
-		     attr->attr.max_sge * (uint64_t)sizeof(struct pinrxe_sge));
+	ret = srq_map(pd->context, srq, &resp, attr->attr.max_sge);
 	if (ret) {
-		ibv_cmd_destroy_srq(&srq->ibv_srq);
+		errno = ret;
+		return NULL;
+	}
+	return &srq->vsrq.srq;
+}
+
+/*
+ * Basic SRQs (libibverbs sends those with no other attribute to
+ * create_srq) and XRC SRQs, with their XRC domain and CQ; tag matching is
+ * not supported.
+ */
+struct ibv_srq *pinrxe_create_srq_ex(struct ibv_context *context,
+				     struct ibv_srq_init_attr_ex *attr)
+{
+	struct upinrxe_create_srq_resp resp = {};
+	struct ibv_create_xsrq cmd = {};
+	struct pinrxe_srq *srq;
+	int ret;
+
+	if (attr->comp_mask & ~(IBV_SRQ_INIT_ATTR_TYPE | IBV_SRQ_INIT_ATTR_PD |
+				IBV_SRQ_INIT_ATTR_XRCD |
+				IBV_SRQ_INIT_ATTR_CQ)) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	if ((attr->comp_mask & IBV_SRQ_INIT_ATTR_TYPE) &&
+	    attr->srq_type != IBV_SRQT_BASIC && attr->srq_type != IBV_SRQT_XRC) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	srq = calloc(1, sizeof(*srq));
+	if (!srq)
+		return NULL;
+	ret = ibv_cmd_create_srq_ex(context, &srq->vsrq, attr, &cmd,
+				    sizeof(cmd), &resp.ibv_resp, sizeof(resp));
+	if (ret) {
 		free(srq);
 		errno = ret;
 		return NULL;
 	}
-	srq->rq.max_sge = attr->attr.max_sge;
-	return &srq->ibv_srq;
+	srq->vsrq.srq.srq_context = attr->srq_context;
+	ret = srq_map(context, srq, &resp, attr->attr.max_sge);
+	if (ret) {
+		errno = ret;
+		return NULL;
+	}
+	return &srq->vsrq.srq;
+}
+
+/* XRC senders name the SRQ by the number the kernel gave it. */
+int pinrxe_get_srq_num(struct ibv_srq *ibsrq, uint32_t *srq_num)
+{
+	struct pinrxe_srq *srq = to_psrq(ibsrq);
+
+	if (srq->vsrq.srq_type != IBV_SRQT_XRC)
+		return EOPNOTSUPP;
+	*srq_num = srq->vsrq.srq_num;
+	return 0;
+}
+
+/* XRC domains: the kernel shares one between processes by file. */
+struct ibv_xrcd *pinrxe_open_xrcd(struct ibv_context *context,
+				  struct ibv_xrcd_init_attr *attr)
+{
+	struct ib_uverbs_open_xrcd_resp resp = {};
+	struct ibv_open_xrcd cmd = {};
+	struct pinrxe_xrcd *xrcd;
+	int ret;
+
+	xrcd = calloc(1, sizeof(*xrcd));
+	if (!xrcd)
+		return NULL;
+	ret = ibv_cmd_open_xrcd(context, &xrcd->vxrcd, sizeof(xrcd->vxrcd),
+				attr, &cmd, sizeof(cmd), &resp, sizeof(resp));
+	if (ret) {
+		free(xrcd);
+		errno = ret;
+		return NULL;
+	}
+	return &xrcd->vxrcd.xrcd;
+}
+
+/* EBUSY while SRQs or QPs of this process still use the domain. */
+int pinrxe_close_xrcd(struct ibv_xrcd *ibxrcd)
+{
+	struct pinrxe_xrcd *xrcd = to_pxrcd(ibxrcd);
+	int ret;
+
+	ret = ibv_cmd_close_xrcd(&xrcd->vxrcd);
+	if (ret)
+		return ret;
+	free(xrcd);
+	return 0;
 }
 
 int pinrxe_modify_srq(struct ibv_srq *ibsrq, struct ibv_srq_attr *attr,

@@ -542,12 +542,46 @@ int ibv_cmd_resize_cq(struct ibv_cq *cq, int cqe, struct ibv_resize_cq *cmd,
 		      size_t resp_size);
 
 /*
+ * XRC domains.  A provider XRCD embeds struct verbs_xrcd; the helpers fill
+ * in the context and, as vxrcd_size is large enough to hold it, handle
+ * (comp_mask VERBS_XRCD_HANDLE), which create_qp_ex, create_srq_ex and
+ * open_qp send for the domain.
+ */
+enum verbs_xrcd_mask {
+	VERBS_XRCD_HANDLE	= 1 << 0,
+	VERBS_XRCD_RESERVED	= 1 << 1,
+};
+
+struct verbs_xrcd {
+	struct ibv_xrcd xrcd;
+	uint32_t comp_mask;
+	uint32_t handle;
+};
+
+struct ibv_open_xrcd {
+	struct ib_uverbs_cmd_hdr hdr;
+	__aligned_u64 response;
+	__u32 fd;
+	__u32 oflags;
+};
+
+struct ibv_close_xrcd {
+	struct ib_uverbs_cmd_hdr hdr;
+	__u32 xrcd_handle;
+};
+
+int ibv_cmd_open_xrcd(struct ibv_context *context, struct verbs_xrcd *xrcd,
+		      int vxrcd_size, struct ibv_xrcd_init_attr *attr,
+		      struct ibv_open_xrcd *cmd, size_t cmd_size,
+		      struct ib_uverbs_open_xrcd_resp *resp, size_t resp_size);
+int ibv_cmd_close_xrcd(struct verbs_xrcd *xrcd);
+
+/*
  * Queue pairs.  A provider QP embeds struct verbs_qp; libibverbs fills in
  * the ibv_qp part (handle, qp_num, state, CQs...) and comp_mask in the
  * ibv_cmd_create_qp* helpers, and reads comp_mask (VERBS_QP_EX) in
  * ibv_qp_to_qp_ex().
  */
-struct verbs_xrcd;
 
 enum verbs_qp_mask {
 	VERBS_QP_XRCD	= 1 << 0,
@@ -632,6 +666,50 @@ int ibv_cmd_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *qp_attr,
 /* Waits until every event reported for the QP has been acknowledged. */
 int ibv_cmd_destroy_qp(struct ibv_qp *qp);
 
+/*
+ * A QP opened by number in an XRC domain (an XRC target QP another process
+ * created, or this one): ibv_cmd_open_qp() fills in the ibv_qp part with
+ * no PD, CQs or SRQ, and with vqp_sz covering it, xrcd (VERBS_QP_XRCD).
+ */
+struct ibv_open_qp {
+	struct ib_uverbs_cmd_hdr hdr;
+	__aligned_u64 response;
+	__aligned_u64 user_handle;
+	__u32 pd_handle;
+	__u32 qpn;
+	__u8 qp_type;
+	__u8 reserved[7];
+};
+
+int ibv_cmd_open_qp(struct ibv_context *context, struct verbs_qp *qp,
+		    int vqp_sz, struct ibv_qp_open_attr *attr,
+		    struct ibv_open_qp *cmd, size_t cmd_size,
+		    struct ib_uverbs_create_qp_resp *resp, size_t resp_size);
+
+/*
+ * An SRQ as libibverbs sees it: an SRQ made by create_srq_ex embeds struct
+ * verbs_srq, which ibv_cmd_create_srq_ex() fills in (srq_type, and for an
+ * XRC SRQ xrcd, cq and srq_num from the kernel's response).
+ */
+struct verbs_srq {
+	struct ibv_srq srq;
+	enum ibv_srq_type srq_type;
+	struct verbs_xrcd *xrcd;
+	struct ibv_cq *cq;
+	uint32_t srq_num;
+};
+
+struct ibv_create_xsrq {
+	struct ib_uverbs_cmd_hdr hdr;
+	__u8 core_payload[sizeof(struct ib_uverbs_create_xsrq)];
+} __attribute__((aligned(8)));
+
+int ibv_cmd_create_srq_ex(struct ibv_context *context, struct verbs_srq *srq,
+			  struct ibv_srq_init_attr_ex *attr_ex,
+			  struct ibv_create_xsrq *cmd, size_t cmd_size,
+			  struct ib_uverbs_create_srq_resp *resp,
+			  size_t resp_size);
+
 /* Fills srq->handle; updates attr->attr with what the SRQ got. */
 int ibv_cmd_create_srq(struct ibv_pd *pd, struct ibv_srq *srq,
 		       struct ibv_srq_init_attr *attr,
@@ -706,6 +784,22 @@ static_assert(offsetof(struct verbs_context, context) == 0x140,
 /* set_qp() in libibverbs 44 stores comp_mask at 0x160 and xrcd at 0x168. */
 static_assert(offsetof(struct verbs_qp, comp_mask) == 0x160, "verbs_qp");
 static_assert(offsetof(struct verbs_qp, xrcd) == 0x168, "verbs_qp");
+/*
+ * ibv_cmd_open_xrcd() stores the handle at 0xc when vxrcd_size is over 12;
+ * ibv_cmd_open_qp() sets xrcd when vqp_sz is over 0x168.
+ */
+static_assert(offsetof(struct verbs_xrcd, comp_mask) == 8, "verbs_xrcd");
+static_assert(offsetof(struct verbs_xrcd, handle) == 0xc, "verbs_xrcd");
+static_assert(sizeof(struct verbs_qp) > 0x168, "verbs_qp size");
+/*
+ * ibv_cmd_create_srq_ex() stores srq_type at 0x80, xrcd at 0x88, cq at
+ * 0x90 and srq_num at 0x98 (rdma-core 44 has no comp_mask there).
+ */
+static_assert(sizeof(struct ibv_srq) == 0x80, "ibv_srq");
+static_assert(offsetof(struct verbs_srq, srq_type) == 0x80, "verbs_srq");
+static_assert(offsetof(struct verbs_srq, xrcd) == 0x88, "verbs_srq");
+static_assert(offsetof(struct verbs_srq, cq) == 0x90, "verbs_srq");
+static_assert(offsetof(struct verbs_srq, srq_num) == 0x98, "verbs_srq");
 
 VERBS_OPS_AT(advise_mr, 0x000);
 VERBS_OPS_AT(alloc_mw, 0x010);
@@ -745,6 +839,11 @@ VERBS_OPS_AT(post_send, 0x1b8);
 VERBS_OPS_AT(post_srq_recv, 0x1c8);
 VERBS_OPS_AT(query_qp, 0x1e8);
 VERBS_OPS_AT(query_srq, 0x200);
+VERBS_OPS_AT(close_xrcd, 0x058);
+VERBS_OPS_AT(create_srq_ex, 0x0b8);
+VERBS_OPS_AT(get_srq_num, 0x148);
+VERBS_OPS_AT(open_qp, 0x198);
+VERBS_OPS_AT(open_xrcd, 0x1a0);
 #undef VERBS_OPS_AT
 static_assert(sizeof(struct verbs_context_ops) == 76 * sizeof(void *),
 	      "verbs_context_ops");
@@ -769,6 +868,10 @@ VERBS_CMD_MATCHES_KABI(ibv_modify_srq, ib_uverbs_modify_srq);
 VERBS_CMD_MATCHES_KABI(ibv_query_srq, ib_uverbs_query_srq);
 VERBS_CMD_MATCHES_KABI(ibv_post_wq_cmd, ib_uverbs_post_send);
 VERBS_CMD_MATCHES_KABI(ibv_post_wq_cmd, ib_uverbs_post_recv);
+VERBS_CMD_MATCHES_KABI(ibv_open_xrcd, ib_uverbs_open_xrcd);
+VERBS_CMD_MATCHES_KABI(ibv_close_xrcd, ib_uverbs_close_xrcd);
+VERBS_CMD_MATCHES_KABI(ibv_open_qp, ib_uverbs_open_qp);
+VERBS_CMD_MATCHES_KABI(ibv_create_xsrq, ib_uverbs_create_xsrq);
 #undef VERBS_CMD_MATCHES_KABI
 static_assert(offsetof(struct ibv_query_port, port_num) ==
 	      sizeof(struct ib_uverbs_cmd_hdr) +
@@ -790,5 +893,9 @@ static_assert(sizeof(struct ibv_create_cq_ex) ==
 	      sizeof(struct ib_uverbs_ex_cmd_hdr) +
 	      sizeof(struct ib_uverbs_ex_create_cq), "ibv_create_cq_ex");
 static_assert(sizeof(struct ibv_resize_cq) == 24, "ibv_resize_cq");
+/* The fields ibv_cmd_open_xrcd() and ibv_cmd_open_qp() write. */
+static_assert(offsetof(struct ibv_open_xrcd, fd) == 0x10, "ibv_open_xrcd");
+static_assert(sizeof(struct ibv_open_qp) == 0x28, "ibv_open_qp");
+static_assert(offsetof(struct ibv_open_qp, qp_type) == 0x20, "ibv_open_qp");
 
 #endif /* PINRXE_VERBS_DRIVER_ABI_H */

@@ -2,7 +2,8 @@
 # tests/suite/suite_results.py, which judges case 55's two runs of
 # rdma-core's test suite, on made-up logs: it must pass a clean run, and
 # catch a failure, an error, a test that passes on rdma_rxe only, a log it
-# cannot account for in full, and a pending list naming no test.
+# cannot account for in full, a pending list naming no test, and a test
+# that must pass on pinrxe (--must-pass) and does not.
 set -uo pipefail
 top=$RDMAPIN_TOP
 judge=$top/tests/suite/suite_results.py
@@ -74,4 +75,16 @@ expect 2 "a log missing a result fails" "$tmp/pin" "$tmp/rxe"
 log "$tmp/pin" ok "skipped 'no'"
 expect 2 "a pending id that names no test fails" "$tmp/pin" "$tmp/rxe" \
 	tests.test_x.XTest.test_nope
+# --must-pass: tests pinrxe must pass whatever rdma_rxe did (test_c skips
+# on both here).
+log "$tmp/pin" ok "skipped 'no'"
+expect 1 "--must-pass: a skip on both fails" --must-pass test_y \
+	"$tmp/pin" "$tmp/rxe"
+expect 0 "--must-pass: unless pending" --must-pass test_y \
+	"$tmp/pin" "$tmp/rxe" tests.test_y.YTest.test_c
+log "$tmp/pin" ok ok
+expect 0 "--must-pass: passing on pinrxe passes" --must-pass test_y \
+	"$tmp/pin" "$tmp/rxe"
+expect 2 "--must-pass naming no test fails" --must-pass test_nope \
+	"$tmp/pin" "$tmp/rxe"
 echo "suite_results.py: all passed"

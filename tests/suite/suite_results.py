@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Compare two runs of rdma-core's pyverbs test suite (run_tests.py -v).
 
-usage: suite_results.py PINRXE_LOG RXE_LOG [PENDING_TEST_ID...]
+usage: suite_results.py [--must-pass SUBSTR]... PINRXE_LOG RXE_LOG
+                        [PENDING_TEST_ID...]
 
 Each log is what unittest wrote to stderr with -v: one result per test,
 "test_x (tests.mod.Class.test_x) ... ok", where a test with a docstring
@@ -11,7 +12,9 @@ The parse must account for every test of the "Ran N tests" summary.
 Exits 1 when pinrxe has a FAIL, ERROR or unexpected success, or when a
 test that passed on rdma_rxe did not pass on pinrxe, unless the test is
 one of the PENDING ids (work other branches own); 2 when a log cannot be
-parsed in full or a pending id names no test.
+parsed in full or a pending id names no test.  With --must-pass, every
+test whose id contains SUBSTR must pass on pinrxe, whatever rdma_rxe did
+(for what pinrxe has and rdma_rxe lacks, such as XRC), unless pending.
 """
 import re
 import sys
@@ -79,6 +82,10 @@ def summary(name, results):
 
 
 def main(argv):
+    must = []
+    while len(argv) > 2 and argv[1] == "--must-pass":
+        must.append(argv[2])
+        argv = argv[:1] + argv[3:]
     if len(argv) < 3:
         print(__doc__.strip(), file=sys.stderr)
         return 2
@@ -101,11 +108,17 @@ def main(argv):
             rc = 2
 
     bad = []
+    for sub in must:
+        if not any(sub in t for t in pin):
+            print(f"--must-pass {sub} names no test of the suite")
+            rc = 2
     for t, k in sorted(pin.items()):
         if k in ("FAIL", "ERROR", "XPASS"):
             bad.append((t, f"{k} on pinrxe"))
         elif rxe.get(t) == "ok" and k != "ok":
             bad.append((t, f"passes on rdma_rxe, {k} on pinrxe"))
+        elif k != "ok" and any(sub in t for sub in must):
+            bad.append((t, f"must pass on pinrxe, {k}"))
     print(f"pending, owned by other work ({len(pending)} listed):")
     for t in pending:
         if t not in pin:
