@@ -43,6 +43,7 @@
 #include <infiniband/verbs.h>
 
 #include "../common/check.h"
+#include "../common/verbs_util.h"
 
 #define BUF_SIZE	8192
 #define PSN		0x4242
@@ -71,22 +72,8 @@ static double now(void)
 /* The device's RoCEv2 IPv4 GID: loopback traffic goes to it. */
 static void find_gid(void)
 {
-	static const uint8_t v4mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-	struct ibv_gid_entry entries[64];
-	ssize_t n, i;
-
-	n = ibv_query_gid_table(ctx, entries, 64, 0);
-	CHECK(n > 0, "ibv_query_gid_table: %zd", n);
-	for (i = 0; i < n; i++)
-		if (entries[i].gid_type == IBV_GID_TYPE_ROCE_V2 &&
-		    !memcmp(entries[i].gid.raw, v4mapped, sizeof(v4mapped))) {
-			gid = entries[i].gid;
-			sgid_index = entries[i].gid_index;
-			return;
-		}
-	fail("no RoCEv2 IPv4 GID");
+	sgid_index = roce_v2_ipv4_gid(ctx, &gid);
+	CHECK(sgid_index >= 0, "no RoCEv2 IPv4 GID (%d)", sgid_index);
 }
 
 static void poll_n(struct ibv_cq *c, int n, struct ibv_wc *wc,
