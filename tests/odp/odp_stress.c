@@ -35,7 +35,9 @@
  *             advice fail; an MR deregistered right after an asynchronous
  *             prefetch of 64 MiB goes away cleanly
  *   rereg     an ODP MR changes its access and PD in place, but not its
- *             translation; a pinned MR does not become ODP
+ *             translation (libibverbs 44 already refuses that for ODP
+ *             MRs; the kernel would, with EOPNOTSUPP); a pinned MR does
+ *             not become ODP (the kernel refuses)
  *
  * Every check prints "ok: ..." or "FAIL: ..." and a failure exits 1.
  */
