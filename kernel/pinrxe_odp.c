@@ -45,6 +45,7 @@
  * a missing child in softirq defers like a missing page.
  */
 #include <linux/mm.h>
+#include <linux/sizes.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
@@ -59,6 +60,14 @@
 /* Implicit MRs: children of 64 MiB, aligned, each with its own notifier. */
 #define PINRXE_ODP_CHILD_SHIFT	26
 #define PINRXE_ODP_CHILD_SIZE	BIT_ULL(PINRXE_ODP_CHILD_SHIFT)
+
+/*
+ * A fault maps at least this much from the faulting address on (within
+ * the umem), so a stream of packets into fresh memory takes one fault per
+ * 64 KiB rather than one per page; it falls back to the exact range when
+ * the rest is not mapped.
+ */
+#define PINRXE_ODP_FAULT_AROUND	SZ_64K
 
 /* Access flags an ODP registration may carry. */
 #define PINRXE_ODP_ACCESS	(PINRXE_MR_ACCESS | IB_ACCESS_ON_DEMAND | \
@@ -261,6 +270,7 @@ static int pinrxe_odp_access_one(struct pinrxe_odp *odp, unsigned long va,
 				 pinrxe_odp_fn fn, void *ctx)
 {
 	u64 perm = ODP_READ_ALLOWED_BIT | (write ? ODP_WRITE_ALLOWED_BIT : 0);
+	u64 around;
 	int ret;
 
 	read_lock_bh(&odp->lock);
@@ -273,7 +283,11 @@ static int pinrxe_odp_access_one(struct pinrxe_odp *odp, unsigned long va,
 	read_unlock_bh(&odp->lock);
 	if (atomic)
 		return -EAGAIN;
-	ret = pinrxe_odp_map(odp, va, len, write, true);
+	around = min_t(u64, max_t(u64, len, PINRXE_ODP_FAULT_AROUND),
+		       ib_umem_end(odp->umem) - va);
+	ret = pinrxe_odp_map(odp, va, around, write, true);
+	if (ret && around > len)
+		ret = pinrxe_odp_map(odp, va, len, write, true);
 	if (ret)
 		return ret;
 	/* umem_mutex keeps invalidations off until the access is done. */

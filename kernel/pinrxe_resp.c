@@ -265,7 +265,11 @@ static int pinrxe_resp_write(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		qp->resp.rkey = pinrxe_reth_rkey(pkt);
 		qp->resp.resid = pinrxe_reth_len(pkt);
 		qp->resp.msg_len = 0;
-		/* Check the whole target now, so a bad one fails at once. */
+		/*
+		 * Check the whole target now, so a bad one fails at once, and
+		 * make its on-demand paging pages resident in one go rather
+		 * than a fault per packet.
+		 */
 		if (qp->resp.resid) {
 			mr = pinrxe_rkey_get(qp, qp->resp.rkey,
 					     IB_ACCESS_REMOTE_WRITE,
@@ -273,7 +277,14 @@ static int pinrxe_resp_write(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 					     &err);
 			if (!mr)
 				return PINRXE_RESP_NAK_ACCESS;
+			err = pinrxe_mr_prepare(mr, qp->resp.va,
+						qp->resp.resid, true,
+						qp->task.atomic);
 			pinrxe_mr_put(mr);
+			if (err == -EAGAIN)
+				return PINRXE_RESP_DEFER;
+			if (err)
+				return PINRXE_RESP_NAK_ACCESS;
 		}
 	}
 	if (len > qp->resp.resid ||
