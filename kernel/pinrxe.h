@@ -285,6 +285,8 @@ struct pinrxe_fr_pages {
 	u32 offset;
 };
 
+struct pinrxe_mr_odp;
+
 /**
  * struct pinrxe_mr - a memory region
  * @ibmr: the core MR
@@ -313,6 +315,8 @@ struct pinrxe_fr_pages {
  *	copies them to @fr, as a NIC reads a page list when it executes the
  *	registration
  * @max_pages: entries of @fr and @fr_map
+ * @odp: an on-demand paging MR's state (pinrxe_odp.c), NULL for every
+ *	other MR; such an MR is IB_MR_TYPE_USER with empty @pins
  */
 struct pinrxe_mr {
 	struct ib_mr ibmr;
@@ -332,6 +336,7 @@ struct pinrxe_mr {
 	struct pinrxe_fr_pages fr;
 	struct pinrxe_fr_pages fr_map;
 	u32 max_pages;
+	struct pinrxe_mr_odp *odp;
 };
 
 /* The tag of memory window entries in the device's @mr_xa. */
@@ -860,6 +865,12 @@ static inline struct pinrxe_mr *to_pmr(struct ib_mr *ibmr)
 	return container_of(ibmr, struct pinrxe_mr, ibmr);
 }
 
+/* Access flags a pinned user registration may carry; optional ones are hints. */
+#define PINRXE_MR_ACCESS (IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE | \
+			  IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC | \
+			  IB_ACCESS_MW_BIND | IB_ZERO_BASED | \
+			  IB_ACCESS_OPTIONAL)
+
 /* pinrxe_mr.c */
 struct ib_mr *pinrxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 				 u64 iova, int access, struct ib_udata *udata);
@@ -884,21 +895,49 @@ struct pinrxe_mr *pinrxe_mr_get(struct pinrxe_dev *pdev, u32 key,
 				enum pinrxe_mr_lookup how, struct ib_pd *pd,
 				int access, u64 iova, u64 length, int *err);
 void pinrxe_mr_put(struct pinrxe_mr *mr);
-void pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
-		    enum pinrxe_copy_dir dir);
+/*
+ * The data-path accesses to an MR's memory take @atomic, the context's
+ * qp->task.atomic: with it set they must not sleep, and an on-demand
+ * paging MR whose pages are not resident fails them with -EAGAIN, after
+ * which the stage hands the packet, unchanged, to the work item.  Without
+ * it they fault the pages in; a fault that fails is -EFAULT.
+ */
+int pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
+		   enum pinrxe_copy_dir dir, bool atomic);
+int pinrxe_mr_prepare(struct pinrxe_mr *mr, u64 iova, u64 len, bool write,
+		      bool atomic);
 int pinrxe_mr_atomic(struct pinrxe_mr *mr, u64 iova, bool cmp_swap,
-		     u64 compare_add, u64 swap, u64 *orig);
-int pinrxe_mr_atomic_write(struct pinrxe_mr *mr, u64 iova, u64 value);
+		     u64 compare_add, u64 swap, u64 *orig, bool atomic);
+int pinrxe_mr_atomic_write(struct pinrxe_mr *mr, u64 iova, u64 value,
+			   bool atomic);
 int pinrxe_copy_sgl(struct pinrxe_dev *pdev, struct ib_pd *pd,
 		    const struct pinrxe_sge *sge, u32 num_sge, u32 *cur_sge,
 		    u32 *sge_offset, void *buf, u32 len,
-		    enum pinrxe_copy_dir dir);
+		    enum pinrxe_copy_dir dir, bool atomic);
 int pinrxe_mr_publish(struct pinrxe_dev *pdev, struct pinrxe_mr *mr,
 		      gfp_t gfp);
 void pinrxe_mr_set_keys(struct pinrxe_mr *mr, u32 variant);
 struct pinrxe_mr *pinrxe_mr_load(struct pinrxe_dev *pdev, u32 key);
 void pinrxe_mr_wait_users(struct pinrxe_mr *mr, unsigned int held);
 int pinrxe_mr_invalidate(struct pinrxe_mr *mr, struct ib_pd *pd, u32 key);
+
+/* pinrxe_odp.c: on-demand paging MRs */
+struct ib_mr *pinrxe_odp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
+				     u64 iova, int access,
+				     struct ib_udata *udata);
+void pinrxe_odp_release(struct pinrxe_mr *mr);
+/* What an access to an ODP MR's pages does to each chunk it maps. */
+typedef void (*pinrxe_odp_fn)(void *va, u32 len, void *ctx);
+int pinrxe_odp_access(struct pinrxe_mr *mr, u64 iova, u64 len, bool write,
+		      bool atomic, pinrxe_odp_fn fn, void *ctx);
+int pinrxe_odp_rereg_check(struct pinrxe_mr *mr, int flags, int access);
+int pinrxe_advise_mr(struct ib_pd *ibpd,
+		     enum ib_uverbs_advise_mr_advice advice, u32 flags,
+		     struct ib_sge *sg_list, u32 num_sge,
+		     struct uverbs_attr_bundle *attrs);
+int pinrxe_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
+int pinrxe_odp_module_init(void);
+void pinrxe_odp_module_exit(void);
 
 /* pinrxe_kmr.c */
 struct ib_mr *pinrxe_get_dma_mr(struct ib_pd *ibpd, int access);

@@ -241,8 +241,13 @@ static void pinrxe_comp_atomic_write(struct pinrxe_qp *qp,
 	pinrxe_comp_wqe(qp, swqe, IB_WC_SUCCESS);
 }
 
-/* A read response packet or atomic ACK for the oldest outstanding WQE. */
-static void pinrxe_comp_data(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
+/*
+ * A read response packet or atomic ACK for the oldest outstanding WQE.
+ * Returns PINRXE_STAGE_DEFER when the packet must wait for the work item
+ * (its target pages are not resident, in softirq): nothing it changed
+ * before that differs when it is processed again.
+ */
+static int pinrxe_comp_data(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 {
 	struct pinrxe_swqe *swqe;
 	struct pinrxe_send_wqe *wqe;
@@ -252,38 +257,41 @@ static void pinrxe_comp_data(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 
 	/* A response acknowledges every request before it. */
 	if (!pinrxe_comp_ack_before(qp, psn))
-		return;
+		return 0;
 	swqe = pinrxe_comp_oldest(qp);
 	if (!swqe || pinrxe_psn_cmp(psn, swqe->first_psn) < 0 ||
 	    pinrxe_psn_cmp(psn, swqe->last_psn) > 0)
-		return;		/* stale or stray */
+		return 0;	/* stale or stray */
 	wqe = pinrxe_swqe_wqe(swqe);
 	if (psn != qp->comp.psn) {
 		/* An earlier response packet was lost. */
 		if (pinrxe_psn_cmp(psn, qp->comp.psn) > 0)
 			pinrxe_comp_retry(qp, qp->comp.psn);
-		return;
+		return 0;
 	}
 
 	if (pkt->mask & PINRXE_ATOMIC_ACK_MASK) {
 		if (!pinrxe_wqe_is_atomic(wqe))
-			return;
+			return 0;
 		orig = pinrxe_atmack_orig(pkt);
 		err = pinrxe_copy_sgl(to_pdev(qp->ibqp.device), qp->ibqp.pd,
 				      wqe->sge, wqe->num_sge, &cur, &sge_off,
-				      &orig, sizeof(orig), PINRXE_TO_MR);
+				      &orig, sizeof(orig), PINRXE_TO_MR,
+				      qp->task.atomic);
+		if (err == -EAGAIN)
+			return PINRXE_STAGE_DEFER;
 		qp->comp.psn = (psn + 1) & PINRXE_BTH_PSN;
 		pinrxe_comp_wqe(qp, swqe, err ? IB_WC_LOC_PROT_ERR :
 						IB_WC_SUCCESS);
-		return;
+		return 0;
 	}
 
 	if (pinrxe_wqe_is_atomic_write(wqe)) {
 		pinrxe_comp_atomic_write(qp, swqe, pkt);
-		return;
+		return 0;
 	}
 	if (!pinrxe_wqe_is_read(wqe))
-		return;
+		return 0;
 	off = ((psn - swqe->first_psn) & PINRXE_BTH_PSN) * qp->mtu;
 	len = pinrxe_pkt_payload_len(pkt);
 	/* Full MTU except at the end, and never past the requested length. */
@@ -291,28 +299,33 @@ static void pinrxe_comp_data(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 	    (!(pkt->mask & PINRXE_LAST_MASK) && len != qp->mtu) ||
 	    ((pkt->mask & PINRXE_LAST_MASK) && off + len != swqe->length)) {
 		pinrxe_comp_wqe(qp, swqe, IB_WC_BAD_RESP_ERR);
-		return;
+		return 0;
 	}
 	pinrxe_xfer_skip(wqe->sge, wqe->num_sge, &cur, &sge_off, off);
 	err = pinrxe_copy_sgl(to_pdev(qp->ibqp.device), qp->ibqp.pd, wqe->sge,
 			      wqe->num_sge, &cur, &sge_off,
-			      pinrxe_pkt_payload(pkt), len, PINRXE_TO_MR);
+			      pinrxe_pkt_payload(pkt), len, PINRXE_TO_MR,
+			      qp->task.atomic);
+	if (err == -EAGAIN)
+		return PINRXE_STAGE_DEFER;
 	if (err) {
 		pinrxe_comp_wqe(qp, swqe, IB_WC_LOC_PROT_ERR);
-		return;
+		return 0;
 	}
 	qp->comp.psn = (psn + 1) & PINRXE_BTH_PSN;
 	qp->comp.retry_cnt = qp->attr.retry_cnt;
 	qp->comp.retry_pending = false;
 	if (pkt->mask & PINRXE_LAST_MASK)
 		pinrxe_comp_wqe(qp, swqe, IB_WC_SUCCESS);
+	return 0;
 }
 
 /**
  * pinrxe_completer() - process one response packet or timeout of a QP
  * @qp: the QP; from its task
  *
- * Return: 0 to be called again, -EAGAIN when there is nothing to do.
+ * Return: 0 to be called again, -EAGAIN when there is nothing to do,
+ * PINRXE_STAGE_DEFER when the next response waits for the work item.
  */
 int pinrxe_completer(struct pinrxe_qp *qp)
 {
@@ -356,8 +369,12 @@ int pinrxe_completer(struct pinrxe_qp *qp)
 	if (!skb)
 		return -EAGAIN;
 	pkt = pinrxe_skb_pkt(skb);
-	if (pkt->mask & (PINRXE_READ_RESP_MASK | PINRXE_ATOMIC_ACK_MASK))
-		pinrxe_comp_data(qp, pkt);
+	if ((pkt->mask & (PINRXE_READ_RESP_MASK | PINRXE_ATOMIC_ACK_MASK)) &&
+	    pinrxe_comp_data(qp, pkt) == PINRXE_STAGE_DEFER) {
+		/* Its pages must be faulted in: the work item takes it. */
+		skb_queue_head(&qp->comp.pkts, skb);
+		return PINRXE_STAGE_DEFER;
+	}
 	/* ACKs, NAKs, and the AETH of first/last/only read responses. */
 	if ((pkt->mask & PINRXE_AETH_MASK) &&
 	    !(pkt->mask & (PINRXE_READ_RESP_MASK | PINRXE_ATOMIC_ACK_MASK)))

@@ -40,6 +40,10 @@ static const struct rdma_stat_desc pinrxe_stat_descs[] = {
 	[PINRXE_CNT_RNR_NAK_SENT].name = "rnr_nak_sent",
 	[PINRXE_CNT_RNR_NAK_RCVD].name = "rnr_nak_rcvd",
 	[PINRXE_CNT_XRC_BAD_SRQN].name = "xrc_bad_srqn",
+	[PINRXE_CNT_ODP_FAULTS].name = "odp_faults",
+	[PINRXE_CNT_ODP_PAGES_FAULTED].name = "odp_pages_faulted",
+	[PINRXE_CNT_ODP_INVALIDATIONS].name = "odp_invalidations",
+	[PINRXE_CNT_ODP_PREFETCHES].name = "odp_prefetches",
 	[PINRXE_STAT_PINNED_PAGES].name = "pinned_pages",
 };
 

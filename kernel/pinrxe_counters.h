@@ -47,6 +47,12 @@
  * @PINRXE_CNT_RNR_NAK_RCVD: RNR NAKs received
  * @PINRXE_CNT_XRC_BAD_SRQN: XRC requests naming no XRC SRQ of the target
  *	QP's XRC domain (answered with an invalid request NAK)
+ * @PINRXE_CNT_ODP_FAULTS: page faults the data path or a prefetch made on
+ *	on-demand paging MRs (one per hmm_range_fault() round)
+ * @PINRXE_CNT_ODP_PAGES_FAULTED: pages those faults mapped
+ * @PINRXE_CNT_ODP_INVALIDATIONS: mmu notifier invalidations that unmapped
+ *	pages of on-demand paging MRs
+ * @PINRXE_CNT_ODP_PREFETCHES: ranges prefetched with ibv_advise_mr()
  * @PINRXE_NUM_COUNTERS: number of counters kept in struct pinrxe_dev
  * @PINRXE_STAT_PINNED_PAGES: not a counter but a gauge, read at query time
  *	from the device's pinned_pages: pages its MRs hold pinned now
@@ -80,6 +86,10 @@ enum pinrxe_counter {
 	PINRXE_CNT_RNR_NAK_SENT,
 	PINRXE_CNT_RNR_NAK_RCVD,
 	PINRXE_CNT_XRC_BAD_SRQN,
+	PINRXE_CNT_ODP_FAULTS,
+	PINRXE_CNT_ODP_PAGES_FAULTED,
+	PINRXE_CNT_ODP_INVALIDATIONS,
+	PINRXE_CNT_ODP_PREFETCHES,
 	PINRXE_NUM_COUNTERS,
 
 	PINRXE_STAT_PINNED_PAGES = PINRXE_NUM_COUNTERS,

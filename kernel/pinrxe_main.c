@@ -211,14 +211,21 @@ static int __init pinrxe_module_init(void)
 	err = pinrxe_task_module_init();
 	if (err)
 		return err;
+	err = pinrxe_odp_module_init();
+	if (err)
+		goto err_task;
 	err = pinrxe_net_init();
-	if (err) {
-		pinrxe_task_module_exit();
-		return err;
-	}
+	if (err)
+		goto err_odp;
 	rdma_link_register(&pinrxe_link_ops);
 	pr_info("pinrxe: loaded\n");
 	return 0;
+
+err_odp:
+	pinrxe_odp_module_exit();
+err_task:
+	pinrxe_task_module_exit();
+	return err;
 }
 
 static void __exit pinrxe_module_exit(void)
@@ -227,6 +234,7 @@ static void __exit pinrxe_module_exit(void)
 	rdma_link_unregister(&pinrxe_link_ops);
 	pinrxe_unregister_all();
 	pinrxe_net_exit();
+	pinrxe_odp_module_exit();
 	pinrxe_task_module_exit();
 	pr_info("pinrxe: unloaded\n");
 }

@@ -31,19 +31,12 @@
 
 #include "pinrxe.h"
 
-/* Access flags a registration may carry; optional ones are hints. */
-#define PINRXE_MR_ACCESS (IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE | \
-			  IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC | \
-			  IB_ACCESS_MW_BIND | IB_ZERO_BASED | \
-			  IB_ACCESS_OPTIONAL)
-
 /* Pages handed to one pin_user_pages_fast() call: one page of pointers. */
 #define PINRXE_PIN_BATCH (PAGE_SIZE / sizeof(struct page *))
 
+/* Pinned registrations; on-demand paging has its own (pinrxe_odp.c). */
 static int pinrxe_check_access(int access)
 {
-	if (access & IB_ACCESS_ON_DEMAND)
-		return -EOPNOTSUPP;	/* on-demand paging: not yet */
 	if (access & ~PINRXE_MR_ACCESS)
 		return -EOPNOTSUPP;
 	return 0;
@@ -429,6 +422,23 @@ static const struct pinrxe_seg *pinrxe_find_seg(const struct pinrxe_pins *pins,
 	return &pins->segs[lo];
 }
 
+/* Where an ODP copy is: the kernel buffer and the direction. */
+struct pinrxe_odp_copy_ctx {
+	void *buf;
+	enum pinrxe_copy_dir dir;
+};
+
+static void pinrxe_odp_copy_chunk(void *va, u32 len, void *ctx)
+{
+	struct pinrxe_odp_copy_ctx *c = ctx;
+
+	if (c->dir == PINRXE_TO_MR)
+		memcpy(va, c->buf, len);
+	else
+		memcpy(c->buf, va, len);
+	c->buf += len;
+}
+
 /**
  * pinrxe_mr_copy() - copy between an MR and a kernel buffer
  * @mr: the MR, held, with [@iova, @iova + @len) checked by pinrxe_mr_get()
@@ -436,23 +446,35 @@ static const struct pinrxe_seg *pinrxe_find_seg(const struct pinrxe_pins *pins,
  * @buf: the kernel buffer
  * @len: bytes
  * @dir: which way
+ * @atomic: the caller must not sleep (see pinrxe.h)
  *
  * Each run of physically consecutive pinned pages is copied in one go
  * through the direct map: no per-page lookups inside a THP or hugetlb
  * folio.  Kernel consumers' MRs hold kernel addresses (pinrxe_kmr_copy()).
+ * On-demand paging MRs copy through pinrxe_odp_access().
+ *
+ * Return: 0; for an ODP MR also -EAGAIN (pages not resident and @atomic;
+ * the copy may have been partly done: do it again whole) or -EFAULT (a
+ * fault failed).
  */
-void pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
-		    enum pinrxe_copy_dir dir)
+int pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
+		   enum pinrxe_copy_dir dir, bool atomic)
 {
 	const struct pinrxe_pins *pins = &mr->pins;
 	u64 off = iova - mr->iova + mr->offset;
 	const struct pinrxe_seg *seg;
 
 	if (!len)
-		return;
+		return 0;
+	if (mr->odp) {
+		struct pinrxe_odp_copy_ctx c = { .buf = buf, .dir = dir };
+
+		return pinrxe_odp_access(mr, iova, len, dir == PINRXE_TO_MR,
+					 atomic, pinrxe_odp_copy_chunk, &c);
+	}
 	if (mr->type != IB_MR_TYPE_USER) {
 		pinrxe_kmr_copy(mr, iova, buf, len, dir);
-		return;
+		return 0;
 	}
 	seg = pinrxe_find_seg(pins, off >> PAGE_SHIFT);
 	while (len) {
@@ -481,12 +503,36 @@ void pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
 		if (n == avail)
 			seg++;
 	}
+	return 0;
+}
+
+/**
+ * pinrxe_mr_prepare() - make part of an MR resident before using it
+ * @mr: the MR, held, with [@iova, @iova + @len) checked
+ * @iova: first byte
+ * @len: bytes
+ * @write: it will be written
+ * @atomic: the caller must not sleep
+ *
+ * Lets a step with side effects (read responses going out) find out
+ * before it starts whether its pages are there.  Pinned and kernel MRs
+ * always are.
+ *
+ * Return: 0, -EAGAIN or -EFAULT, as pinrxe_mr_copy().
+ */
+int pinrxe_mr_prepare(struct pinrxe_mr *mr, u64 iova, u64 len, bool write,
+		      bool atomic)
+{
+	if (!mr->odp)
+		return 0;
+	return pinrxe_odp_access(mr, iova, len, write, atomic, NULL, NULL);
 }
 
 /*
- * Map the 8-byte word of @mr at @iova, which pinrxe_mr_get() checked to be
- * inside the MR; NULL when it is not 8-byte aligned.  An aligned word
- * never crosses a page.  Unmap with pinrxe_mr_unmap_u64().
+ * Map the 8-byte word of a pinned or kernel MR at @iova, which
+ * pinrxe_mr_get() checked to be inside the MR and the caller to be 8-byte
+ * aligned: an aligned word never crosses a page.  Unmap with
+ * pinrxe_mr_unmap_u64().
  */
 static u64 *pinrxe_mr_map_u64(struct pinrxe_mr *mr, u64 iova)
 {
@@ -495,8 +541,6 @@ static u64 *pinrxe_mr_map_u64(struct pinrxe_mr *mr, u64 iova)
 	u64 in_seg;
 	u64 *va;
 
-	if (iova & 7)
-		return NULL;
 	if (mr->type != IB_MR_TYPE_USER)
 		return pinrxe_kmr_atomic_va(mr, iova);
 	seg = pinrxe_find_seg(&mr->pins, off >> PAGE_SHIFT);
@@ -512,6 +556,28 @@ static void pinrxe_mr_unmap_u64(struct pinrxe_mr *mr, u64 *va)
 		kunmap_local(va);
 }
 
+struct pinrxe_atomic_op {
+	bool cmp_swap;
+	u64 compare_add;
+	u64 swap;
+	u64 orig;
+};
+
+static void pinrxe_atomic_op_run(struct pinrxe_atomic_op *op, u64 *va)
+{
+	if (op->cmp_swap)
+		op->orig = cmpxchg64(va, op->compare_add, op->swap);
+	else
+		op->orig = atomic64_fetch_add(op->compare_add,
+					      (atomic64_t *)va);
+}
+
+/* For pinrxe_odp_access(): an aligned word is one chunk. */
+static void pinrxe_odp_atomic_chunk(void *va, u32 len, void *ctx)
+{
+	pinrxe_atomic_op_run(ctx, va);
+}
+
 /**
  * pinrxe_mr_atomic() - an RDMA atomic on 8 bytes of an MR
  * @mr: the MR, held, with [@iova, @iova + 8) checked
@@ -520,22 +586,41 @@ static void pinrxe_mr_unmap_u64(struct pinrxe_mr *mr, u64 *va)
  * @compare_add: the compare value, or the value to add
  * @swap: the swap value
  * @orig: the value before the operation
+ * @atomic: the caller must not sleep (see pinrxe.h)
  *
- * Return: 0, or -EINVAL for a misaligned address.
+ * Return: 0; -EINVAL for a misaligned address; for an ODP MR, -EAGAIN
+ * (nothing was done) or -EFAULT, as pinrxe_mr_copy().
  */
 int pinrxe_mr_atomic(struct pinrxe_mr *mr, u64 iova, bool cmp_swap,
-		     u64 compare_add, u64 swap, u64 *orig)
+		     u64 compare_add, u64 swap, u64 *orig, bool atomic)
 {
-	u64 *va = pinrxe_mr_map_u64(mr, iova);
+	struct pinrxe_atomic_op op = {
+		.cmp_swap = cmp_swap, .compare_add = compare_add, .swap = swap,
+	};
+	u64 *va;
+	int ret;
 
-	if (!va)
+	if (iova & 7)
 		return -EINVAL;
-	if (cmp_swap)
-		*orig = cmpxchg64(va, compare_add, swap);
-	else
-		*orig = atomic64_fetch_add(compare_add, (atomic64_t *)va);
+	if (mr->odp) {
+		ret = pinrxe_odp_access(mr, iova, sizeof(u64), true, atomic,
+					pinrxe_odp_atomic_chunk, &op);
+		if (!ret)
+			*orig = op.orig;
+		return ret;
+	}
+	va = pinrxe_mr_map_u64(mr, iova);
+	pinrxe_atomic_op_run(&op, va);
 	pinrxe_mr_unmap_u64(mr, va);
+	*orig = op.orig;
 	return 0;
+}
+
+/* For pinrxe_odp_access(): the one store of an atomic write. */
+static void pinrxe_odp_atomic_write_chunk(void *va, u32 len, void *ctx)
+{
+	/* Release: the QP's earlier placements are visible before it. */
+	smp_store_release((u64 *)va, *(u64 *)ctx);
 }
 
 /**
@@ -543,19 +628,26 @@ int pinrxe_mr_atomic(struct pinrxe_mr *mr, u64 iova, bool cmp_swap,
  * @mr: the MR, held, with [@iova, @iova + 8) checked
  * @iova: the target address; must be 8-byte aligned
  * @value: the 8 bytes, in memory order
+ * @atomic: the caller must not sleep (see pinrxe.h)
  *
  * One store: an observer sees all of the old value or all of the new one
  * (IBA annex A19), and, as the store releases, everything the QP placed
  * before it, so the word can be a flag saying that the data is there.
  *
- * Return: 0, or -EINVAL for a misaligned address.
+ * Return: 0; -EINVAL for a misaligned address; for an ODP MR, -EAGAIN
+ * (nothing was done) or -EFAULT, as pinrxe_mr_copy().
  */
-int pinrxe_mr_atomic_write(struct pinrxe_mr *mr, u64 iova, u64 value)
+int pinrxe_mr_atomic_write(struct pinrxe_mr *mr, u64 iova, u64 value,
+			   bool atomic)
 {
-	u64 *va = pinrxe_mr_map_u64(mr, iova);
+	u64 *va;
 
-	if (!va)
+	if (iova & 7)
 		return -EINVAL;
+	if (mr->odp)
+		return pinrxe_odp_access(mr, iova, sizeof(value), true, atomic,
+					 pinrxe_odp_atomic_write_chunk, &value);
+	va = pinrxe_mr_map_u64(mr, iova);
 	/* Release: the QP's earlier placements are visible before @value. */
 	smp_store_release(va, value);
 	pinrxe_mr_unmap_u64(mr, va);
@@ -574,16 +666,21 @@ int pinrxe_mr_atomic_write(struct pinrxe_mr *mr, u64 iova, u64 value)
  * @len: bytes to copy
  * @dir: PINRXE_TO_MR scatters @buf into the list (needs local write),
  *	PINRXE_FROM_MR gathers from it
+ * @atomic: the caller must not sleep (see pinrxe.h)
  *
  * Return: 0; -EINVAL for a bad lkey, -EACCES for a missing right,
- * -ERANGE for an SGE outside its MR, -ENOSPC when the list is too short.
+ * -ERANGE for an SGE outside its MR, -ENOSPC when the list is too short,
+ * -EFAULT when an on-demand paging MR's pages cannot be faulted in;
+ * -EAGAIN when they are not resident and @atomic, with @cur_sge and
+ * @sge_offset as they were, so the same call can be made again.
  */
 int pinrxe_copy_sgl(struct pinrxe_dev *pdev, struct ib_pd *pd,
 		    const struct pinrxe_sge *sge, u32 num_sge, u32 *cur_sge,
 		    u32 *sge_offset, void *buf, u32 len,
-		    enum pinrxe_copy_dir dir)
+		    enum pinrxe_copy_dir dir, bool atomic)
 {
 	int access = dir == PINRXE_TO_MR ? IB_ACCESS_LOCAL_WRITE : 0;
+	u32 first_sge = *cur_sge, first_offset = *sge_offset;
 
 	while (len) {
 		const struct pinrxe_sge *s;
@@ -604,8 +701,16 @@ int pinrxe_copy_sgl(struct pinrxe_dev *pdev, struct ib_pd *pd,
 				   access, s->addr + *sge_offset, n, &err);
 		if (!mr)
 			return err;
-		pinrxe_mr_copy(mr, s->addr + *sge_offset, buf, n, dir);
+		err = pinrxe_mr_copy(mr, s->addr + *sge_offset, buf, n, dir,
+				     atomic);
 		pinrxe_mr_put(mr);
+		if (err) {
+			if (err == -EAGAIN) {
+				*cur_sge = first_sge;
+				*sge_offset = first_offset;
+			}
+			return err;
+		}
 		buf += n;
 		len -= n;
 		*sge_offset += n;
@@ -622,10 +727,12 @@ int pinrxe_copy_sgl(struct pinrxe_dev *pdev, struct ib_pd *pd,
  * @access: IB_ACCESS_* flags
  * @udata: no driver-private data
  *
- * Return: the MR, or an ERR_PTR: -EOPNOTSUPP for on-demand paging (not
- * yet implemented) or unknown access flags, -ENOMEM over RLIMIT_MEMLOCK or
- * the device's MR limit, -EFAULT for an unmapped range or a long-term pin
- * the kernel refuses.
+ * With IB_ACCESS_ON_DEMAND the registration pins nothing and is an
+ * on-demand paging MR (pinrxe_odp_reg_user_mr()).
+ *
+ * Return: the MR, or an ERR_PTR: -EOPNOTSUPP for unknown access flags,
+ * -ENOMEM over RLIMIT_MEMLOCK or the device's MR limit, -EFAULT for an
+ * unmapped range or a long-term pin the kernel refuses.
  */
 struct ib_mr *pinrxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 				 u64 iova, int access, struct ib_udata *udata)
@@ -634,6 +741,9 @@ struct ib_mr *pinrxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	struct pinrxe_mr *mr;
 	int ret;
 
+	if (access & IB_ACCESS_ON_DEMAND)
+		return pinrxe_odp_reg_user_mr(ibpd, start, length, iova, access,
+					      udata);
 	ret = pinrxe_check_access(access);
 	if (ret)
 		return ERR_PTR(ret);
@@ -684,8 +794,12 @@ err_free:
  * write access added to pages pinned read-only, pins afresh before the old
  * pins go, so a failure leaves the MR as it was.
  *
+ * An on-demand paging MR can change its PD and rights only (see
+ * pinrxe_odp_rereg_check()).
+ *
  * Return: NULL (changed in place) or an ERR_PTR: -EBUSY while memory
- * windows are bound to the MR; the MR is unchanged on error.
+ * windows are bound to the MR, -EOPNOTSUPP for what cannot change; the MR
+ * is unchanged on error.
  */
 struct ib_mr *pinrxe_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 				   u64 length, u64 iova, int access,
@@ -700,12 +814,17 @@ struct ib_mr *pinrxe_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 
 	if (flags & ~(IB_MR_REREG_TRANS | IB_MR_REREG_PD | IB_MR_REREG_ACCESS))
 		return ERR_PTR(-EOPNOTSUPP);
-	ret = pinrxe_check_access(new_access);
+	if (mr->odp || (new_access & IB_ACCESS_ON_DEMAND))
+		ret = pinrxe_odp_rereg_check(mr, flags, new_access);
+	else
+		ret = pinrxe_check_access(new_access);
 	if (ret)
 		return ERR_PTR(ret);
 
-	repin = flags & IB_MR_REREG_TRANS ||
-		(ib_access_writable(new_access) && !mr->pins.writable);
+	/* An ODP MR keeps its notifiers: only PD and rights change. */
+	repin = !mr->odp && (flags & IB_MR_REREG_TRANS ||
+			     (ib_access_writable(new_access) &&
+			      !mr->pins.writable));
 	if (repin) {
 		if (!(flags & IB_MR_REREG_TRANS)) {
 			start = mr->pins.start + mr->offset;
@@ -771,6 +890,7 @@ int pinrxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 	xa_erase_bh(&pdev->mr_xa, mr->index);
 	pinrxe_mr_account(pdev, -(long)mr->pins.npages);
 	pinrxe_pins_release(&mr->pins);
+	pinrxe_odp_release(mr);
 	kvfree(mr->fr.addr);
 	kvfree(mr->fr_map.addr);
 	/* A lookup may still be looking at it under RCU. */

@@ -44,8 +44,13 @@ static_assert(sizeof(struct pinrxe_create_qp_resp) == 48);
 static_assert(sizeof(struct pinrxe_swqe) % 8 == 0);
 
 #define PINRXE_PSN_MASK		0xffffff
+/*
+ * IB_ACCESS_ON_DEMAND means nothing for a QP, but rdma-core's ODP tests
+ * give a QP their MR's flags, which mlx5 and rdma_rxe take: ignored.
+ */
 #define PINRXE_QP_ACCESS	(IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE | \
-				 IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC)
+				 IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC | \
+				 IB_ACCESS_ON_DEMAND)
 #define PINRXE_SEND_FLAGS	(PINRXE_SEND_FENCE | PINRXE_SEND_SIGNALED | \
 				 PINRXE_SEND_SOLICITED | PINRXE_SEND_INLINE)
 

@@ -208,7 +208,7 @@ static int pinrxe_req_payload(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe,
 	return pinrxe_copy_sgl(to_pdev(qp->ibqp.device), qp->ibqp.pd,
 			       wqe->sge, wqe->num_sge, &swqe->cur_sge,
 			       &swqe->sge_offset, pinrxe_pkt_payload(pkt), len,
-			       PINRXE_FROM_MR);
+			       PINRXE_FROM_MR, qp->task.atomic);
 }
 
 static u32 pinrxe_sgl_err_status(int err)

@@ -125,14 +125,21 @@ static bool pinrxe_resp_take_rwqe(struct pinrxe_qp *qp)
 	return true;
 }
 
-/* Scatter @len bytes into the receive WQE; an IB_WC_* status. */
-static u32 pinrxe_resp_scatter(struct pinrxe_qp *qp, void *data, u32 len)
+/*
+ * Scatter @len bytes into the receive WQE: an IB_WC_* status, or -EAGAIN
+ * when on-demand paging pages must be faulted in first (in softirq; the
+ * scatter position is as it was).
+ */
+static int pinrxe_resp_scatter(struct pinrxe_qp *qp, void *data, u32 len)
 {
 	int err;
 
 	err = pinrxe_copy_sgl(qp_pdev(qp), pinrxe_qp_pd(qp), qp->resp.rwqe.sge,
 			      qp->resp.rwqe.num_sge, &qp->resp.cur_sge,
-			      &qp->resp.sge_offset, data, len, PINRXE_TO_MR);
+			      &qp->resp.sge_offset, data, len, PINRXE_TO_MR,
+			      qp->task.atomic);
+	if (err == -EAGAIN)
+		return err;
 	if (err == -ENOSPC)
 		return IB_WC_LOC_LEN_ERR;
 	if (err)
@@ -179,18 +186,21 @@ enum pinrxe_resp_result {
 	PINRXE_RESP_NAK_OP,	/* remote operational error */
 	PINRXE_RESP_DROP,	/* silently dropped (UC, UD) */
 	PINRXE_RESP_INV_ERR,	/* executed, but its rkey not invalidated */
+	PINRXE_RESP_DEFER,	/* pages to fault in: again from the work item */
 };
 
 /* SEND: scatter into a receive WQE, complete it on the last packet. */
 static int pinrxe_resp_send(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 {
 	u32 len = pinrxe_pkt_payload_len(pkt);
-	u32 status;
+	int status;
 
 	if (!pinrxe_resp_take_rwqe(qp))
 		return pinrxe_qp_is_rc(qp) ? PINRXE_RESP_RNR :
 					     PINRXE_RESP_DROP;
 	status = pinrxe_resp_scatter(qp, pinrxe_pkt_payload(pkt), len);
+	if (status == -EAGAIN)
+		return PINRXE_RESP_DEFER;
 	if (status != IB_WC_SUCCESS) {
 		pinrxe_resp_complete(qp, pkt, status, IB_WC_RECV);
 		return status == IB_WC_LOC_LEN_ERR ? PINRXE_RESP_NAK_INV :
@@ -229,7 +239,7 @@ static int pinrxe_resp_ud_send(struct pinrxe_qp *qp,
 {
 	struct sk_buff *skb = pinrxe_pkt_skb(pkt);
 	u8 grh[40] = {};
-	u32 status;
+	int status;
 
 	if (pinrxe_deth_qkey(pkt) != pinrxe_resp_qkey(qp)) {
 		pinrxe_counter_inc(qp_pdev(qp), PINRXE_CNT_DROP_QKEY);
@@ -248,6 +258,13 @@ static int pinrxe_resp_ud_send(struct pinrxe_qp *qp,
 	if (status == IB_WC_SUCCESS)
 		status = pinrxe_resp_scatter(qp, pinrxe_pkt_payload(pkt),
 					     pinrxe_pkt_payload_len(pkt));
+	if (status == -EAGAIN) {
+		/* The WQE stays taken; the datagram goes in from its start. */
+		qp->resp.cur_sge = 0;
+		qp->resp.sge_offset = 0;
+		qp->resp.msg_len = 0;
+		return PINRXE_RESP_DEFER;
+	}
 	pinrxe_resp_complete(qp, pkt, status, IB_WC_RECV);
 	return PINRXE_RESP_DONE;
 }
@@ -264,7 +281,11 @@ static int pinrxe_resp_write(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		qp->resp.rkey = pinrxe_reth_rkey(pkt);
 		qp->resp.resid = pinrxe_reth_len(pkt);
 		qp->resp.msg_len = 0;
-		/* Check the whole target now, so a bad one fails at once. */
+		/*
+		 * Check the whole target now, so a bad one fails at once, and
+		 * make its on-demand paging pages resident in one go rather
+		 * than a fault per packet.
+		 */
 		if (qp->resp.resid) {
 			mr = pinrxe_rkey_get(qp, qp->resp.rkey,
 					     IB_ACCESS_REMOTE_WRITE,
@@ -272,7 +293,14 @@ static int pinrxe_resp_write(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 					     &err);
 			if (!mr)
 				return PINRXE_RESP_NAK_ACCESS;
+			err = pinrxe_mr_prepare(mr, qp->resp.va,
+						qp->resp.resid, true,
+						qp->task.atomic);
 			pinrxe_mr_put(mr);
+			if (err == -EAGAIN)
+				return PINRXE_RESP_DEFER;
+			if (err)
+				return PINRXE_RESP_NAK_ACCESS;
 		}
 	}
 	if (len > qp->resp.resid ||
@@ -288,9 +316,14 @@ static int pinrxe_resp_write(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 				     qp->resp.va, len, &err);
 		if (!mr)
 			return PINRXE_RESP_NAK_ACCESS;
-		pinrxe_mr_copy(mr, qp->resp.va, pinrxe_pkt_payload(pkt), len,
-			       PINRXE_TO_MR);
+		err = pinrxe_mr_copy(mr, qp->resp.va, pinrxe_pkt_payload(pkt),
+				     len, PINRXE_TO_MR, qp->task.atomic);
 		pinrxe_mr_put(mr);
+		/* Before any state changed: the packet can run again whole. */
+		if (err == -EAGAIN)
+			return PINRXE_RESP_DEFER;
+		if (err)
+			return PINRXE_RESP_NAK_ACCESS;
 	}
 	qp->resp.va += len;
 	qp->resp.resid -= len;
@@ -304,7 +337,11 @@ static int pinrxe_resp_write(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 /*
  * Send the read responses for [@va, @va + @len) starting at @psn.  Used
  * for new reads and, unchanged, for duplicates: a read has no side effect,
- * so a retried one is simply read again.
+ * so a retried one is simply read again.  On-demand paging pages that are
+ * not resident in softirq make it PINRXE_RESP_DEFER: found before
+ * anything is sent, or (an invalidation meanwhile) after some responses
+ * went out, which the requester then takes as duplicates when the whole
+ * read is answered again.
  */
 static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
 				 u32 rkey, u32 len)
@@ -319,6 +356,12 @@ static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
 				     &err);
 		if (!mr)
 			return PINRXE_RESP_NAK_ACCESS;
+		err = pinrxe_mr_prepare(mr, va, len, false, qp->task.atomic);
+		if (err) {
+			pinrxe_mr_put(mr);
+			return err == -EAGAIN ? PINRXE_RESP_DEFER :
+						PINRXE_RESP_NAK_ACCESS;
+		}
 	}
 	__skb_queue_head_init(&list);
 	for (i = 0; i < npkts; i++) {
@@ -345,12 +388,17 @@ static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
 			pinrxe_aeth_set_syn(&pkt, PINRXE_ACK_SYNDROME);
 			pinrxe_aeth_set_msn(&pkt, qp->resp.msn);
 		}
-		if (n)
-			pinrxe_mr_copy(mr, va, pinrxe_pkt_payload(&pkt), n,
-				       PINRXE_FROM_MR);
 		/* The responses go out together, a burst at a time. */
 		*pinrxe_skb_pkt(skb) = pkt;
 		__skb_queue_tail(&list, skb);
+		err = n ? pinrxe_mr_copy(mr, va, pinrxe_pkt_payload(&pkt), n,
+					 PINRXE_FROM_MR, qp->task.atomic) : 0;
+		if (err) {
+			__skb_queue_purge(&list);
+			pinrxe_mr_put(mr);
+			return err == -EAGAIN ? PINRXE_RESP_DEFER :
+						PINRXE_RESP_NAK_ACCESS;
+		}
 		bytes += pkt.paylen;
 		va += n;
 		len -= n;
@@ -373,12 +421,18 @@ static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
 /* A new RDMA READ request: it counts as a message done once answered. */
 static int pinrxe_resp_read(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 {
+	int ret;
+
 	if (pinrxe_reth_len(pkt) > PINRXE_MAX_MSG_SZ)
 		return PINRXE_RESP_NAK_INV;
+	/* The responses carry the MSN that counts the read. */
 	qp->resp.msn++;
-	return pinrxe_resp_read_data(qp, pkt->psn, pinrxe_reth_va(pkt),
-				     pinrxe_reth_rkey(pkt),
-				     pinrxe_reth_len(pkt));
+	ret = pinrxe_resp_read_data(qp, pkt->psn, pinrxe_reth_va(pkt),
+				    pinrxe_reth_rkey(pkt),
+				    pinrxe_reth_len(pkt));
+	if (ret == PINRXE_RESP_DEFER)
+		qp->resp.msn--;
+	return ret;
 }
 
 static struct pinrxe_resp_res *
@@ -426,8 +480,13 @@ static int pinrxe_resp_atomic(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 	err = pinrxe_mr_atomic(mr, va, cas,
 			       cas ? pinrxe_atmeth_compare(pkt) :
 				     pinrxe_atmeth_swap_add(pkt),
-			       pinrxe_atmeth_swap_add(pkt), &orig);
+			       pinrxe_atmeth_swap_add(pkt), &orig,
+			       qp->task.atomic);
 	pinrxe_mr_put(mr);
+	if (err == -EAGAIN)
+		return PINRXE_RESP_DEFER;	/* not done: again later */
+	if (err == -EFAULT)
+		return PINRXE_RESP_NAK_ACCESS;
 	if (err)
 		return PINRXE_RESP_NAK_INV;	/* misaligned */
 
@@ -462,40 +521,51 @@ static int pinrxe_resp_atomic_write(struct pinrxe_qp *qp,
 	if (!mr)
 		return PINRXE_RESP_NAK_ACCESS;
 	memcpy(&value, pinrxe_pkt_payload(pkt), sizeof(value));
-	err = pinrxe_mr_atomic_write(mr, va, value);
+	err = pinrxe_mr_atomic_write(mr, va, value, qp->task.atomic);
 	pinrxe_mr_put(mr);
+	if (err == -EAGAIN)
+		return PINRXE_RESP_DEFER;
+	if (err == -EFAULT)
+		return PINRXE_RESP_NAK_ACCESS;
 	if (err)
 		return PINRXE_RESP_NAK_INV;	/* misaligned */
 	qp->resp.msn++;
 	return pinrxe_resp_read_data(qp, pkt->psn, 0, 0, 0);
 }
 
-/* A request from before the ePSN: answer it again, execute nothing new. */
-static void pinrxe_resp_duplicate(struct pinrxe_qp *qp,
+/*
+ * A request from before the ePSN: answer it again, execute nothing new.
+ * Returns true when it must wait for the work item (a read's pages).
+ */
+static bool pinrxe_resp_duplicate(struct pinrxe_qp *qp,
 				  struct pinrxe_pkt_info *pkt)
 {
 	struct pinrxe_resp_res *res;
 
-	pinrxe_counter_inc(qp_pdev(qp), PINRXE_CNT_DUP_REQ);
 	if (pkt->mask & PINRXE_READ_MASK) {
-		pinrxe_resp_read_data(qp, pkt->psn, pinrxe_reth_va(pkt),
-				      pinrxe_reth_rkey(pkt),
-				      pinrxe_reth_len(pkt));
-		return;
+		if (pinrxe_resp_read_data(qp, pkt->psn, pinrxe_reth_va(pkt),
+					  pinrxe_reth_rkey(pkt),
+					  pinrxe_reth_len(pkt)) ==
+		    PINRXE_RESP_DEFER)
+			return true;
+		pinrxe_counter_inc(qp_pdev(qp), PINRXE_CNT_DUP_REQ);
+		return false;
 	}
+	pinrxe_counter_inc(qp_pdev(qp), PINRXE_CNT_DUP_REQ);
 	if (pkt->mask & PINRXE_ATOMIC_MASK) {
 		res = pinrxe_resp_find_atomic(qp, pkt->psn);
 		if (res)
 			pinrxe_resp_atomic_ack(qp, pkt->psn, res->orig);
-		return;
+		return false;
 	}
 	if (pkt->mask & PINRXE_ATOMIC_WRITE_MASK) {
 		pinrxe_resp_read_data(qp, pkt->psn, 0, 0, 0);
-		return;
+		return false;
 	}
 	/* A send or write that was done: the ACK for it got lost. */
 	pinrxe_resp_ack(qp, PINRXE_ACK_SYNDROME,
 			(qp->resp.psn - 1) & PINRXE_BTH_PSN);
+	return false;
 }
 
 static int pinrxe_resp_execute(struct pinrxe_qp *qp,
@@ -538,7 +608,11 @@ static void pinrxe_resp_fatal(struct pinrxe_qp *qp, enum ib_event_type ev)
 	pinrxe_qp_event(qp, ev);
 }
 
-static void pinrxe_resp_rc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
+/*
+ * Returns true when @pkt must wait for the work item, with nothing done
+ * that running it again would not do the same way.
+ */
+static bool pinrxe_resp_rc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 {
 	int cmp = pinrxe_psn_cmp(pkt->psn, qp->resp.psn);
 	int ret;
@@ -550,15 +624,15 @@ static void pinrxe_resp_rc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 			pinrxe_resp_nak(qp, PINRXE_NAK_PSN_SEQ_ERR,
 					qp->resp.psn);
 		}
-		return;
+		return false;
 	}
-	if (cmp < 0) {
-		pinrxe_resp_duplicate(qp, pkt);
-		return;
-	}
-	qp->resp.nak_sent = false;
+	if (cmp < 0)
+		return pinrxe_resp_duplicate(qp, pkt);
 
 	ret = pinrxe_resp_execute(qp, pkt);
+	if (ret == PINRXE_RESP_DEFER)
+		return true;
+	qp->resp.nak_sent = false;
 	switch (ret) {
 	case PINRXE_RESP_DONE:
 	case PINRXE_RESP_INV_ERR:
@@ -576,25 +650,25 @@ static void pinrxe_resp_rc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		/* Acknowledged, as it was received; then the QP fails. */
 		if (ret == PINRXE_RESP_INV_ERR)
 			pinrxe_resp_fatal(qp, IB_EVENT_QP_REQ_ERR);
-		return;
+		return false;
 	case PINRXE_RESP_RNR:
 		pinrxe_counter_inc(qp_pdev(qp), PINRXE_CNT_RNR_NAK_SENT);
 		pinrxe_resp_ack(qp, PINRXE_AETH_RNR_NAK |
 				(qp->attr.min_rnr_timer & PINRXE_AETH_VALUE),
 				pkt->psn);
-		return;
+		return false;
 	case PINRXE_RESP_NAK_ACCESS:
 		pinrxe_resp_nak(qp, PINRXE_NAK_REM_ACCESS_ERR, pkt->psn);
 		pinrxe_resp_fatal(qp, IB_EVENT_QP_ACCESS_ERR);
-		return;
+		return false;
 	case PINRXE_RESP_NAK_OP:
 		pinrxe_resp_nak(qp, PINRXE_NAK_REM_OP_ERR, pkt->psn);
 		pinrxe_resp_fatal(qp, IB_EVENT_QP_FATAL);
-		return;
+		return false;
 	default:
 		pinrxe_resp_nak(qp, PINRXE_NAK_INVALID_REQ, pkt->psn);
 		pinrxe_resp_fatal(qp, IB_EVENT_QP_REQ_ERR);
-		return;
+		return false;
 	}
 }
 
@@ -635,10 +709,16 @@ static void pinrxe_resp_xrc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 
 /*
  * UC: no acknowledgments; a lost packet loses its message, which is
- * dropped until the next first or only packet.
+ * dropped until the next first or only packet.  Returns true when @pkt
+ * must wait for the work item: the sequence state goes back to what it
+ * was, so that the packet is taken the same way then.
  */
-static void pinrxe_resp_uc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
+static bool pinrxe_resp_uc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 {
+	struct pinrxe_resp_state *r = &qp->resp;
+	u32 psn = r->psn, cur_sge = r->cur_sge, sge_offset = r->sge_offset;
+	u32 msg_len = r->msg_len;
+	bool in_msg = r->in_msg, drop_msg = r->drop_msg;
 	int ret;
 
 	if (pkt->psn != qp->resp.psn) {
@@ -654,26 +734,37 @@ static void pinrxe_resp_uc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 	qp->resp.psn = (pkt->psn + 1) & PINRXE_BTH_PSN;
 	if (qp->resp.drop_msg) {
 		if (!(pkt->mask & PINRXE_FIRST_MASK))
-			return;
+			return false;
 		qp->resp.drop_msg = false;
 	}
 	if (!pinrxe_resp_qp_allows(qp, pkt) ||
 	    !pinrxe_resp_in_sequence(qp, pkt)) {
 		qp->resp.drop_msg = !(pkt->mask & PINRXE_LAST_MASK);
-		return;
+		return false;
 	}
 	ret = pinrxe_resp_execute(qp, pkt);
+	if (ret == PINRXE_RESP_DEFER) {
+		r->psn = psn;
+		r->cur_sge = cur_sge;
+		r->sge_offset = sge_offset;
+		r->msg_len = msg_len;
+		r->in_msg = in_msg;
+		r->drop_msg = drop_msg;
+		return true;
+	}
 	if (ret == PINRXE_RESP_DROP)
 		qp->resp.drop_msg = !(pkt->mask & PINRXE_LAST_MASK);
 	else if (ret != PINRXE_RESP_DONE)
 		pinrxe_resp_fatal(qp, IB_EVENT_QP_FATAL);
+	return false;
 }
 
 /*
  * Whether @pkt must wait for the work item rather than be executed in
  * softirq context: a read, new or duplicate, too long to answer there, or
  * a send with invalidate, whose invalidation waits for the key's users
- * (pinrxe_invalidate_rkey() sleeps).
+ * (pinrxe_invalidate_rkey() sleeps).  (A request whose on-demand paging
+ * pages are not resident finds out when it runs and waits then.)
  */
 static bool pinrxe_resp_needs_process(struct pinrxe_qp *qp,
 				      struct pinrxe_pkt_info *pkt)
@@ -695,6 +786,7 @@ int pinrxe_responder(struct pinrxe_qp *qp)
 {
 	struct pinrxe_pkt_info *pkt;
 	enum ib_qp_state state;
+	bool deferred;
 	struct sk_buff *skb;
 
 	state = pinrxe_xfer_enter(qp);
@@ -709,24 +801,29 @@ int pinrxe_responder(struct pinrxe_qp *qp)
 		return 0;
 	}
 	pkt = pinrxe_skb_pkt(skb);
-	if (qp->task.atomic && pinrxe_resp_needs_process(qp, pkt)) {
-		skb_queue_head(&qp->resp.pkts, skb);
-		return PINRXE_STAGE_DEFER;
-	}
+	if (qp->task.atomic && pinrxe_resp_needs_process(qp, pkt))
+		goto defer;
 	switch (qp->ibqp.qp_type) {
 	case IB_QPT_RC:
-		pinrxe_resp_rc(qp, pkt);
+		deferred = pinrxe_resp_rc(qp, pkt);
 		break;
 	case IB_QPT_XRC_TGT:
 		pinrxe_resp_xrc(qp, pkt);
 		break;
 	case IB_QPT_UC:
-		pinrxe_resp_uc(qp, pkt);
+		deferred = pinrxe_resp_uc(qp, pkt);
 		break;
 	default:
-		pinrxe_resp_ud_send(qp, pkt);
+		deferred = pinrxe_resp_ud_send(qp, pkt) == PINRXE_RESP_DEFER;
 		break;
 	}
+	if (deferred)
+		goto defer;
 	consume_skb(skb);
 	return 0;
+
+defer:
+	/* First in line again, for the work item. */
+	skb_queue_head(&qp->resp.pkts, skb);
+	return PINRXE_STAGE_DEFER;
 }

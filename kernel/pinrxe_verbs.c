@@ -209,6 +209,7 @@ static const struct ib_device_ops pinrxe_dev_ops = {
 	.driver_id = RDMA_DRIVER_UNKNOWN,
 	.uverbs_abi_ver = PINRXE_UVERBS_ABI_VERSION,
 
+	.advise_mr = pinrxe_advise_mr,
 	.alloc_hw_port_stats = pinrxe_alloc_hw_port_stats,
 	.alloc_mr = pinrxe_alloc_mr,
 	.alloc_mw = pinrxe_alloc_mw,
@@ -226,6 +227,7 @@ static const struct ib_device_ops pinrxe_dev_ops = {
 	.dealloc_ucontext = pinrxe_dealloc_ucontext,
 	.dealloc_xrcd = pinrxe_dealloc_xrcd,
 	.dereg_mr = pinrxe_dereg_mr,
+	.fill_res_mr_entry = pinrxe_fill_res_mr_entry,
 	.destroy_ah = pinrxe_destroy_ah,
 	.destroy_cq = pinrxe_destroy_cq,
 	.destroy_qp = pinrxe_destroy_qp,
@@ -312,6 +314,30 @@ static void pinrxe_init_attr(struct pinrxe_dev *pdev)
 				 IB_DEVICE_XRC;
 	/* Devices made with `rdma link add` may be removed with `link del`. */
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
+	/*
+	 * On-demand paging (pinrxe_odp.c), explicit and implicit, for every
+	 * operation that touches memory on the QP types that have it.
+	 * Its pages are kernel addresses: not with high memory.
+	 */
+	if (!IS_ENABLED(CONFIG_HIGHMEM)) {
+		attr->kernel_cap_flags |= IBK_ON_DEMAND_PAGING;
+		attr->odp_caps.general_caps = IB_ODP_SUPPORT |
+					      IB_ODP_SUPPORT_IMPLICIT;
+		attr->odp_caps.per_transport_caps.rc_odp_caps =
+			IB_ODP_SUPPORT_SEND | IB_ODP_SUPPORT_RECV |
+			IB_ODP_SUPPORT_WRITE | IB_ODP_SUPPORT_READ |
+			IB_ODP_SUPPORT_ATOMIC | IB_ODP_SUPPORT_SRQ_RECV;
+		attr->odp_caps.per_transport_caps.uc_odp_caps =
+			IB_ODP_SUPPORT_SEND | IB_ODP_SUPPORT_RECV |
+			IB_ODP_SUPPORT_WRITE;
+		attr->odp_caps.per_transport_caps.ud_odp_caps =
+			IB_ODP_SUPPORT_SEND | IB_ODP_SUPPORT_RECV;
+		/* XRC runs RC's data path; its receives come from SRQs only. */
+		attr->odp_caps.per_transport_caps.xrc_odp_caps =
+			IB_ODP_SUPPORT_SEND | IB_ODP_SUPPORT_WRITE |
+			IB_ODP_SUPPORT_READ | IB_ODP_SUPPORT_ATOMIC |
+			IB_ODP_SUPPORT_SRQ_RECV;
+	}
 }
 
 /**

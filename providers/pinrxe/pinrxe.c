@@ -607,6 +607,8 @@ static int pinrxe_dealloc_mw(struct ibv_mw *mw)
 }
 
 static const struct verbs_context_ops pinrxe_ctx_ops = {
+	/* Prefetch of on-demand paging MRs: all in the kernel. */
+	.advise_mr = ibv_cmd_advise_mr,
 	.alloc_mw = pinrxe_alloc_mw,
 	.alloc_pd = pinrxe_alloc_pd,
 	.bind_mw = pinrxe_bind_mw,

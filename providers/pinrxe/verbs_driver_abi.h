@@ -453,6 +453,13 @@ int ibv_cmd_rereg_mr(struct verbs_mr *vmr, uint32_t flags, void *addr,
 		     size_t cmd_sz, struct ib_uverbs_rereg_mr_resp *resp,
 		     size_t resp_sz);
 int ibv_cmd_dereg_mr(struct verbs_mr *vmr);
+/*
+ * ibv_advise_mr(): the advice, flags and SGE list go to the kernel's
+ * UVERBS_METHOD_ADVISE_MR as they are; returns 0 or an errno value.
+ */
+int ibv_cmd_advise_mr(struct ibv_pd *pd, enum ibv_advise_mr_advice advice,
+		      uint32_t flags, struct ibv_sge *sg_list,
+		      uint32_t num_sge);
 
 /*
  * Memory windows.  ibv_cmd_alloc_mw() fills in *mw (context, pd, rkey,

@@ -42,7 +42,7 @@ echo "FOLL_PIN pins held at the start: $held0"
 # writing it live to the 9p results share would take transient pins of its
 # own and blur the counts.
 rc=0
-"$RDMAPIN_BUILD/tests/pin_test" pinrxe0 anon thp shmem bad-input memlock \
+"$RDMAPIN_BUILD/tests/pin_test" pinrxe0 anon thp shmem bad-input odp memlock \
 	kill fork rereg hugetlb movable ext4 --ext4-file /mnt/ext4/mapped \
 	>/tmp/pin_test.log 2>&1 || rc=$?
 cat /tmp/pin_test.log

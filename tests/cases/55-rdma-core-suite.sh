@@ -23,8 +23,6 @@
 # are not here: run_tests.py skips them on rdma_rxe and pinrxe alike, as
 # neither device has a parent with a net/ directory in sysfs.)
 PENDING=(
-	# XRC over ODP: needs the ODP work (issue 4).
-	tests.test_odp.OdpTestCase.test_odp_xrc_traffic
 )
 # ---------------------------------------------------------------------
 

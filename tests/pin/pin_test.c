@@ -338,10 +338,31 @@ static void test_bad_input(void)
 	check_refused("read-only mapping, write access", hole, len, RW,
 		      EFAULT);
 	munmap(hole, len);
-	check_refused("on-demand paging", p, page_size,
-		      IBV_ACCESS_ON_DEMAND | IBV_ACCESS_LOCAL_WRITE,
-		      EOPNOTSUPP);
 	munmap(p, len / 2);
+}
+
+/* An on-demand paging registration pins nothing and charges nothing. */
+static void test_odp_no_pin(void)
+{
+	size_t len = 1 * MiB;
+	char *p = map_anon(len, 0);
+	struct pin_counts before;
+	struct ibv_mr *mr;
+	uint64_t pin0;
+	long held;
+
+	touch(p, len, 6);
+	before = pin_counts();
+	pin0 = vm_pin();
+	mr = reg(p, len, IBV_ACCESS_ON_DEMAND | IBV_ACCESS_LOCAL_WRITE);
+	CHECK(mr, "on-demand paging: registered (%s)", strerror(errno));
+	if (mr) {
+		held = held_since(before);
+		CHECK(held == 0, "on-demand paging: no pin (%ld held)", held);
+		CHECK(vm_pin() == pin0, "on-demand paging: VmPin unchanged");
+		ibv_dereg_mr(mr);
+	}
+	munmap(p, len);
 }
 
 static int drop_ipc_lock(void)
@@ -641,6 +662,7 @@ static const struct {
 	{ "thp", test_thp, false },
 	{ "shmem", test_shmem, false },
 	{ "bad-input", test_bad_input, false },
+	{ "odp", test_odp_no_pin, false },
 	{ "memlock", test_memlock, false },
 	{ "kill", test_kill, false },
 	{ "fork", test_fork, false },

@@ -1,0 +1,87 @@
+# On-demand paging under invalidation (tests/odp/odp_stress.c): RDMA WRITE
+# and READ streams into and from ODP MRs, explicit and implicit, while
+# another thread munmaps and re-maps (MAP_FIXED), MADV_DONTNEEDs and
+# mremaps the target, every byte checked; accesses to unmapped or
+# read-only pages fail as access errors; ibv_advise_mr and rereg on ODP
+# MRs.  Then the teardown paths: a process killed mid-stream, `rdma link
+# del` and module unload under a process holding ODP MRs; after each, no
+# MR, pin or notifier is left (nr_foll_pin_acquired == released, no MR in
+# `rdma resource`, module unloads) and the kernel log stays clean.
+# guest-timeout: 600
+. "$RDMAPIN_TOP/tests/lib.sh"
+
+STRESS="$RDMAPIN_BUILD/tests/odp_stress"
+
+# Net FOLL_PIN pins held in the system, per-CPU counts folded first.
+pins_held() {
+	echo 1 >/proc/sys/vm/stat_refresh
+	awk '/^nr_foll_pin_acquired/ {a = $2} /^nr_foll_pin_released/ {r = $2}
+	     END {print a - r}' /proc/vmstat
+}
+# The quiescent count: our own output crossing the 9p share can hold a
+# pin for a moment, so the least of a few samples.
+pins_quiet() {
+	for i in $(seq 10); do pins_held; sleep 0.2; done | sort -n | head -n 1
+}
+counter() {
+	rdma statistic show link pinrxe0/1 | sed -n "s/.* $1 \([0-9]*\).*/\1/p"
+}
+no_mr() { [ -z "$(rdma resource show mr)" ]; }
+
+load_pinrxe
+make_netns_pair
+check "rdma link add pinrxe0" pinrxe_add pinrxe0 veth0
+held0=$(pins_quiet)
+echo "FOLL_PIN pins held at the start: $held0"
+
+step "streams under remapping, errors, advice, rereg"
+check "odp_stress" timeout 400 "$STRESS" pinrxe0 stream implicit errors \
+	advise rereg
+rdma statistic show link pinrxe0/1 | grep -o "odp_[a-z_]* [0-9]*"
+check "faults counted" test "$(counter odp_faults)" -gt 0
+check "pages faulted counted" test "$(counter odp_pages_faulted)" -gt 0
+check "invalidations counted" test "$(counter odp_invalidations)" -gt 100
+check "prefetches counted" test "$(counter odp_prefetches)" -gt 0
+check "no MR left" no_mr
+check "no pin taken by ODP" test "$(pins_quiet)" -le "$held0"
+
+step "per-MR attributes in rdma resource"
+rm -f /tmp/held
+"$STRESS" pinrxe0 hold /tmp/held >/tmp/hold.log 2>&1 &
+holder=$!
+check "the holder registered its ODP MRs" wait_until 120 test -e /tmp/held
+rdma resource show mr -dd | tee /tmp/mrs
+check "ODP MRs say odp 1 with their faults" bash -c \
+	'grep -q "odp 1" /tmp/mrs && grep -q "faults [1-9]" /tmp/mrs'
+
+step "rdma link del under the holder"
+check "rdma link del pinrxe0" timeout 60 rdma link del pinrxe0
+check "device gone" ib_gone pinrxe0
+check "the holder exits after DEVICE_FATAL" timeout 30 tail --pid=$holder \
+	-f /dev/null
+wait $holder || { cat /tmp/hold.log; fail "the holder failed"; }
+check "it released its ODP MRs" grep -q "ODP MRs released" /tmp/hold.log
+
+step "SIGKILL mid-stream"
+check "rdma link add pinrxe0 again" pinrxe_add pinrxe0 veth0
+rm -f /tmp/streaming
+"$STRESS" pinrxe0 run /tmp/streaming >/tmp/run.log 2>&1 &
+runner=$!
+check "streaming" wait_until 120 test -e /tmp/streaming
+sleep 1
+kill -9 $runner
+wait $runner 2>/dev/null || true
+check "no MR left after the kill" wait_until 30 no_mr
+check "nr_foll_pin_acquired == nr_foll_pin_released (as at the start)" \
+	test "$(pins_quiet)" -le "$held0"
+
+step "module unload under a holder"
+rm -f /tmp/held
+"$STRESS" pinrxe0 hold /tmp/held >/tmp/hold.log 2>&1 &
+holder=$!
+check "the holder registered its ODP MRs" wait_until 120 test -e /tmp/held
+check "rmmod pinrxe" timeout 120 rmmod pinrxe
+check "the holder exits" timeout 30 tail --pid=$holder -f /dev/null
+wait $holder || { cat /tmp/hold.log; fail "the holder failed"; }
+check "it released its ODP MRs" grep -q "ODP MRs released" /tmp/hold.log
+check "no pin left" test "$(pins_quiet)" -le "$held0"
