@@ -297,6 +297,11 @@ struct pinrxe_fr_pages {
  *	copies them to @fr, as a NIC reads a page list when it executes the
  *	registration
  * @max_pages: entries of @fr and @fr_map
+ * @mode: a user MR's enum pinrxe_mr_mode: pinned, or on-demand paging
+ *	(ODP) of a range or of the whole address space
+ * @fallback: enum pinrxe_mr_fallback: why an MR asked to be pinned is ODP
+ *	(pinrxe_reg_user_mr()), else PINRXE_MR_FALLBACK_NONE
+ * @pin_errno: the errno the pinned attempt failed with, for a fallback
  */
 struct pinrxe_mr {
 	struct ib_mr ibmr;
@@ -316,6 +321,9 @@ struct pinrxe_mr {
 	struct pinrxe_fr_pages fr;
 	struct pinrxe_fr_pages fr_map;
 	u32 max_pages;
+	u8 mode;
+	u8 fallback;
+	u16 pin_errno;
 };
 
 /* The tag of memory window entries in the device's @mr_xa. */
@@ -804,6 +812,12 @@ struct ib_mr *pinrxe_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 				   u64 length, u64 iova, int access,
 				   struct ib_pd *ibpd, struct ib_udata *udata);
 int pinrxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
+int pinrxe_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
+
+/* pinrxe_odp.c: on-demand paging MRs */
+struct ib_mr *pinrxe_odp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
+				     u64 iova, int access,
+				     struct ib_udata *udata);
 
 /* What a data-path access to an MR is: local or by rkey, and its rights. */
 enum pinrxe_mr_lookup {

@@ -39,6 +39,7 @@ static const struct rdma_stat_desc pinrxe_stat_descs[] = {
 	[PINRXE_CNT_NAK_RCVD].name = "nak_rcvd",
 	[PINRXE_CNT_RNR_NAK_SENT].name = "rnr_nak_sent",
 	[PINRXE_CNT_RNR_NAK_RCVD].name = "rnr_nak_rcvd",
+	[PINRXE_CNT_ODP_FALLBACKS].name = "odp_fallbacks",
 	[PINRXE_STAT_PINNED_PAGES].name = "pinned_pages",
 };
 

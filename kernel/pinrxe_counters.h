@@ -45,6 +45,8 @@
  * @PINRXE_CNT_NAK_RCVD: NAKs received
  * @PINRXE_CNT_RNR_NAK_SENT: RNR NAKs sent
  * @PINRXE_CNT_RNR_NAK_RCVD: RNR NAKs received
+ * @PINRXE_CNT_ODP_FALLBACKS: user MRs asked to be pinned that became ODP
+ *	registrations instead (memlock limit, long-term pin refused)
  * @PINRXE_NUM_COUNTERS: number of counters kept in struct pinrxe_dev
  * @PINRXE_STAT_PINNED_PAGES: not a counter but a gauge, read at query time
  *	from the device's pinned_pages: pages its MRs hold pinned now
@@ -77,6 +79,7 @@ enum pinrxe_counter {
 	PINRXE_CNT_NAK_RCVD,
 	PINRXE_CNT_RNR_NAK_SENT,
 	PINRXE_CNT_RNR_NAK_RCVD,
+	PINRXE_CNT_ODP_FALLBACKS,
 	PINRXE_NUM_COUNTERS,
 
 	PINRXE_STAT_PINNED_PAGES = PINRXE_NUM_COUNTERS,

@@ -235,6 +235,7 @@ static const struct ib_device_ops pinrxe_dev_ops = {
 	.post_srq_recv = pinrxe_post_srq_recv,
 	.disassociate_ucontext = pinrxe_disassociate_ucontext,
 	.get_dev_fw_str = pinrxe_get_dev_fw_str,
+	.fill_res_mr_entry = pinrxe_fill_res_mr_entry,
 	.get_dma_mr = pinrxe_get_dma_mr,
 	.get_hw_stats = pinrxe_get_hw_stats,
 	.get_link_layer = pinrxe_get_link_layer,

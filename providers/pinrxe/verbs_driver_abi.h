@@ -453,6 +453,14 @@ int ibv_cmd_rereg_mr(struct verbs_mr *vmr, uint32_t flags, void *addr,
 		     size_t cmd_sz, struct ib_uverbs_rereg_mr_resp *resp,
 		     size_t resp_sz);
 int ibv_cmd_dereg_mr(struct verbs_mr *vmr);
+/*
+ * MADV_DONTFORK a range once ibv_fork_init() is in force (else nothing);
+ * ibv_reg_mr() does it for a registration that is not ODP, and
+ * ibv_dereg_mr() undoes it.  Exported (IBVERBS_1.1) though not declared
+ * in <infiniband/verbs.h>.
+ */
+int ibv_dontfork_range(void *base, size_t size);
+int ibv_dofork_range(void *base, size_t size);
 
 /*
  * Memory windows.  ibv_cmd_alloc_mw() fills in *mw (context, pd, rkey,
