@@ -813,6 +813,7 @@ struct ib_mr *pinrxe_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 				   struct ib_pd *ibpd, struct ib_udata *udata);
 int pinrxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
 int pinrxe_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
+int pinrxe_mr_fill_res_path(struct sk_buff *msg, struct pinrxe_mr *mr);
 
 /* pinrxe_odp.c: on-demand paging MRs */
 struct ib_mr *pinrxe_odp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,

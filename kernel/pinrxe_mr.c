@@ -1094,40 +1094,54 @@ static const char *const pinrxe_mr_fallback_names[] = {
 };
 
 /**
+ * pinrxe_mr_fill_res_path() - an MR's path as restrack driver attributes
+ * @msg: the netlink message, inside its RDMA_NLDEV_ATTR_DRIVER nest
+ * @mr: the MR
+ *
+ * A user MR's "mode" (pinned, odp, odp_implicit) and, for one that fell
+ * back from pinning to ODP, "fallback" (memlock, pin_refused) and
+ * "pin_errno".  Kernel consumers' MRs have none.
+ *
+ * Return: 0, or -EMSGSIZE when the message is full.
+ */
+int pinrxe_mr_fill_res_path(struct sk_buff *msg, struct pinrxe_mr *mr)
+{
+	if (!mr->mode || mr->mode >= ARRAY_SIZE(pinrxe_mr_mode_names))
+		return 0;
+	if (rdma_nl_put_driver_string(msg, "mode",
+				      pinrxe_mr_mode_names[mr->mode]))
+		return -EMSGSIZE;
+	if (!mr->fallback ||
+	    mr->fallback >= ARRAY_SIZE(pinrxe_mr_fallback_names))
+		return 0;
+	if (rdma_nl_put_driver_string(msg, "fallback",
+				      pinrxe_mr_fallback_names[mr->fallback]) ||
+	    rdma_nl_put_driver_u32(msg, "pin_errno", mr->pin_errno))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/**
  * pinrxe_fill_res_mr_entry() - driver attributes of an MR for restrack
  * @msg: the netlink message `rdma resource show mr -dd` reads
  * @ibmr: the MR
  *
- * A user MR's path: "mode" (pinned, odp, odp_implicit) and, for one that
- * fell back from pinning to ODP, "fallback" (memlock, pin_refused) and
- * "pin_errno".  Kernel consumers' MRs have none.  More attributes go in
- * the same nest.
+ * One nest of driver attributes: the MR's path (pinrxe_mr_fill_res_path());
+ * other attributes go in the same nest.
  *
  * Return: 0, or -EMSGSIZE when the message is full.
  */
 int pinrxe_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 {
-	struct pinrxe_mr *mr = to_pmr(ibmr);
 	struct nlattr *nest;
 
-	if (!mr->mode || mr->mode >= ARRAY_SIZE(pinrxe_mr_mode_names))
-		return 0;
 	nest = nla_nest_start(msg, RDMA_NLDEV_ATTR_DRIVER);
 	if (!nest)
 		return -EMSGSIZE;
-	if (rdma_nl_put_driver_string(msg, "mode",
-				      pinrxe_mr_mode_names[mr->mode]))
-		goto err;
-	if (mr->fallback &&
-	    mr->fallback < ARRAY_SIZE(pinrxe_mr_fallback_names) &&
-	    (rdma_nl_put_driver_string(msg, "fallback",
-				       pinrxe_mr_fallback_names[mr->fallback]) ||
-	     rdma_nl_put_driver_u32(msg, "pin_errno", mr->pin_errno)))
-		goto err;
+	if (pinrxe_mr_fill_res_path(msg, to_pmr(ibmr))) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
 	nla_nest_end(msg, nest);
 	return 0;
-
-err:
-	nla_nest_cancel(msg, nest);
-	return -EMSGSIZE;
 }
