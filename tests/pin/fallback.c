@@ -4,7 +4,8 @@
  * when pinning is impossible, through the pinrxedv API (pinrxedv.h) and the
  * reg_mr driver ABI (pinrxe_abi.h) underneath it.
  *
- *   query     pinrxedv on pinrxe (an ibv_reg_mr() MR is PINNED/NONE) and,
+ *   query     pinrxedv on pinrxe (an ibv_reg_mr() MR is PINNED/NONE, one
+ *             with IBV_ACCESS_ON_DEMAND ODP, implicit ODP ODP_IMPLICIT) and,
  *             with --rxe DEV, on a device of another provider: not
  *             supported (EOPNOTSUPP); bad pinrxedv flags
  *   abi       the driver command as the kernel checks it: no command, a
@@ -77,7 +78,7 @@ struct side {
 
 static struct side local, peer;
 static const char *local_name, *peer_name, *rxe_name, *ext4_file;
-static bool param_set, have_odp;
+static bool param_set, have_odp, have_implicit_odp;
 static size_t page_size;
 
 /* --- what the kernel says ------------------------------------------------ */
@@ -469,8 +470,10 @@ static struct ibv_mr *expect_fallback(const char *what, struct ibv_mr *mr,
 	      (unsigned long long)vm_pin() / KiB);
 	CHECK(WAIT_FOR(10, pins_held() == b.pins),
 	      "%s: %ld pins held, %ld before", what, pins_held(), b.pins);
-	CHECK(hw_counter(local_name, "odp_fallbacks") == b.fallbacks + 1,
-	      "%s: odp_fallbacks did not move by 1", what);
+	CHECK(WAIT_FOR(1, hw_counter(local_name, "odp_fallbacks") ==
+			  b.fallbacks + 1),
+	      "%s: odp_fallbacks is %ld, was %ld", what,
+	      hw_counter(local_name, "odp_fallbacks"), b.fallbacks);
 	ok("%s: ODP, VmPin and FOLL_PIN pins unchanged, odp_fallbacks +1",
 	   what);
 	return mr;
@@ -544,6 +547,24 @@ static void test_query(void)
 	check_info("pinrxedv_reg_mr, fallback allowed, pinnable",
 		   mr, PINRXEDV_MR_MODE_PINNED, PINRXEDV_FALLBACK_NONE, 0);
 	CHECK(ibv_dereg_mr(mr) == 0, "pinrxedv_reg_mr: deregister");
+
+	if (have_odp) {
+		mr = ibv_reg_mr(local.pd, p, 64 * KiB,
+				RW | IBV_ACCESS_ON_DEMAND);
+		CHECK(mr, "ibv_reg_mr ODP: %s", strerror(errno));
+		check_info("ibv_reg_mr IBV_ACCESS_ON_DEMAND", mr,
+			   PINRXEDV_MR_MODE_ODP, PINRXEDV_FALLBACK_NONE, 0);
+		CHECK(ibv_dereg_mr(mr) == 0, "ibv_reg_mr ODP: deregister");
+	}
+	if (have_implicit_odp) {
+		mr = ibv_reg_mr(local.pd, NULL, SIZE_MAX,
+				RW | IBV_ACCESS_ON_DEMAND);
+		CHECK(mr, "implicit ODP: %s", strerror(errno));
+		check_info("ibv_reg_mr implicit ODP", mr,
+			   PINRXEDV_MR_MODE_ODP_IMPLICIT,
+			   PINRXEDV_FALLBACK_NONE, 0);
+		CHECK(ibv_dereg_mr(mr) == 0, "implicit ODP: deregister");
+	}
 
 	errno = 0;
 	mr = pinrxedv_reg_mr(local.pd, p, 64 * KiB, (uintptr_t)p, RW,
@@ -704,15 +725,12 @@ static struct ibv_mr *reg(void *p, size_t len, uint32_t flags, int *err,
 
 static void test_memlock(void)
 {
-	struct rlimit rl = { 1 * MiB, 1 * MiB };
 	size_t len = 2 * MiB;
 	uint8_t *p = map_anon(len), *hole;
 	struct ibv_mr *mr;
 	struct baseline b;
 	int err;
 
-	CHECK(drop_ipc_lock() == 0 && setrlimit(RLIMIT_MEMLOCK, &rl) == 0,
-	      "drop CAP_IPC_LOCK, RLIMIT_MEMLOCK 1 MiB: %s", strerror(errno));
 	ok("memlock: no CAP_IPC_LOCK, RLIMIT_MEMLOCK 1 MiB; odp_fallback "
 	   "parameter %s", param_set ? "set" : "not set");
 	memset(p, 0x11, len);
@@ -954,15 +972,12 @@ static bool restrack_shows(struct ibv_mr *mr, const char *want)
 
 static void test_restrack(void)
 {
-	struct rlimit rl = { 1 * MiB, 1 * MiB };
 	size_t len = 2 * MiB;
 	uint8_t *p = map_anon(len);
 	struct ibv_mr *mr;
 	struct baseline b;
 	int err;
 
-	CHECK(drop_ipc_lock() == 0 && setrlimit(RLIMIT_MEMLOCK, &rl) == 0,
-	      "drop CAP_IPC_LOCK, RLIMIT_MEMLOCK 1 MiB: %s", strerror(errno));
 	mr = ibv_reg_mr(local.pd, p, 64 * KiB, RW);
 	CHECK(mr, "restrack: ibv_reg_mr: %s", strerror(errno));
 	CHECK(restrack_shows(mr, " drv_mode pinned "),
@@ -1012,6 +1027,8 @@ static void open_all(void)
 	CHECK(ibv_query_device_ex(local.ctx, NULL, &attr) == 0,
 	      "ibv_query_device_ex: %s", strerror(errno));
 	have_odp = attr.odp_caps.general_caps & IBV_ODP_SUPPORT;
+	have_implicit_odp = attr.odp_caps.general_caps &
+			    IBV_ODP_SUPPORT_IMPLICIT;
 }
 
 static void close_all(void)
@@ -1020,14 +1037,26 @@ static void close_all(void)
 	side_close(&local);
 }
 
-/* Run @fn in a child of its own (it changes limits and capabilities). */
+/*
+ * Run @fn in a child of its own, without CAP_IPC_LOCK and with
+ * RLIMIT_MEMLOCK at 1 MiB.
+ */
 static void run_child(const char *name, void (*fn)(void))
 {
+	struct rlimit rl = { 1 * MiB, 1 * MiB };
 	pid_t pid = fork();
 	int status;
 
 	CHECK(pid >= 0, "fork: %s", strerror(errno));
 	if (pid == 0) {
+		/*
+		 * Before the devices are opened: uverbs refuses write()s from
+		 * a process whose credentials changed since it opened the
+		 * device (ib_safe_file_access()).
+		 */
+		CHECK(drop_ipc_lock() == 0 && setrlimit(RLIMIT_MEMLOCK, &rl) == 0,
+		      "drop CAP_IPC_LOCK, RLIMIT_MEMLOCK 1 MiB: %s",
+		      strerror(errno));
 		open_all();
 		fn();
 		close_all();
