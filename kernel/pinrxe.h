@@ -317,6 +317,11 @@ struct pinrxe_mr_odp;
  * @max_pages: entries of @fr and @fr_map
  * @odp: an on-demand paging MR's state (pinrxe_odp.c), NULL for every
  *	other MR; such an MR is IB_MR_TYPE_USER with empty @pins
+ * @mode: a user MR's enum pinrxe_mr_mode: pinned, or on-demand paging
+ *	(ODP) of a range or of the whole address space
+ * @fallback: enum pinrxe_mr_fallback: why an MR asked to be pinned is ODP
+ *	(pinrxe_reg_user_mr()), else PINRXE_MR_FALLBACK_NONE
+ * @pin_errno: the errno the pinned attempt failed with, for a fallback
  */
 struct pinrxe_mr {
 	struct ib_mr ibmr;
@@ -337,6 +342,9 @@ struct pinrxe_mr {
 	struct pinrxe_fr_pages fr_map;
 	u32 max_pages;
 	struct pinrxe_mr_odp *odp;
+	u8 mode;
+	u8 fallback;
+	u16 pin_errno;
 };
 
 /* The tag of memory window entries in the device's @mr_xa. */
@@ -878,6 +886,7 @@ struct ib_mr *pinrxe_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 				   u64 length, u64 iova, int access,
 				   struct ib_pd *ibpd, struct ib_udata *udata);
 int pinrxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
+int pinrxe_mr_fill_res_path(struct sk_buff *msg, struct pinrxe_mr *mr);
 
 /* What a data-path access to an MR is: local or by rkey, and its rights. */
 enum pinrxe_mr_lookup {

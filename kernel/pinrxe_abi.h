@@ -14,7 +14,10 @@
  * the provider only for devices whose version lies in the provider's
  * match range, so a provider and module that disagree on driver-private
  * data refuse each other instead of misreading it.  Bump on any change to
- * the structures below.
+ * the structures below.  A new driver-private command or response that an
+ * older provider never sends (input length 0 means "defaults") and that
+ * the kernel writes only as far as the provider's buffer reaches does not
+ * change them, and needs no bump.
  */
 #define PINRXE_UVERBS_ABI_VERSION	1
 
@@ -245,6 +248,60 @@ struct pinrxe_create_srq_resp {
 /* Driver-private create_ah response: the number UD work requests use. */
 struct pinrxe_create_ah_resp {
 	__u32 ah_num;
+	__u32 reserved;
+};
+
+/*
+ * Driver-private reg_mr command and response (after the core ones, struct
+ * ib_uverbs_reg_mr and ib_uverbs_reg_mr_resp).  Both are optional: a
+ * provider that sends no command gets the module's default (its
+ * odp_fallback parameter), and one that asks for no response gets none.
+ *
+ * A pinned registration that fails because RLIMIT_MEMLOCK would be
+ * exceeded, or because the kernel refuses the long-term pin (a writable
+ * pin of a file mapping that needs dirty tracking, e.g. MAP_SHARED on
+ * ext4; a DAX mapping), may become an on-demand paging (ODP) one instead,
+ * which pins nothing: with PINRXE_REG_MR_FALLBACK_ODP, or by default when
+ * the module parameter odp_fallback is set.  PINRXE_REG_MR_NO_FALLBACK
+ * forbids it whatever the default; both together are invalid.  Any other
+ * failure (an unmapped range among them) never falls back.  reserved and
+ * any bytes past the command must be zero; unknown flags fail with
+ * EOPNOTSUPP.
+ */
+enum pinrxe_reg_mr_flags {
+	PINRXE_REG_MR_FALLBACK_ODP	= 1 << 0,
+	PINRXE_REG_MR_NO_FALLBACK	= 1 << 1,
+};
+
+struct pinrxe_reg_mr_cmd {
+	__u32 flags;			/* enum pinrxe_reg_mr_flags */
+	__u32 reserved;
+};
+
+/* How the MR maps its memory; 0 is never a mode, so "not reported". */
+enum pinrxe_mr_mode {
+	PINRXE_MR_MODE_PINNED		= 1,	/* long-term pins */
+	PINRXE_MR_MODE_ODP		= 2,	/* on-demand paging, a range */
+	PINRXE_MR_MODE_ODP_IMPLICIT	= 3,	/* ODP, the whole address space */
+};
+
+/* Why an MR is ODP though it was asked to be pinned. */
+enum pinrxe_mr_fallback {
+	PINRXE_MR_FALLBACK_NONE		= 0,
+	PINRXE_MR_FALLBACK_MEMLOCK	= 1,	/* RLIMIT_MEMLOCK */
+	PINRXE_MR_FALLBACK_PIN_REFUSED	= 2,	/* long-term pin refused */
+};
+
+/*
+ * pin_errno is the (positive) errno the pinned attempt failed with
+ * (ENOMEM for the memlock limit, what pin_user_pages_fast() said for a
+ * refused pin), 0 without a fallback.  Only __u32 fields: the response
+ * follows the 12-byte struct ib_uverbs_reg_mr_resp without padding.
+ */
+struct pinrxe_reg_mr_resp {
+	__u32 mode;			/* enum pinrxe_mr_mode */
+	__u32 fallback;			/* enum pinrxe_mr_fallback */
+	__u32 pin_errno;
 	__u32 reserved;
 };
 

@@ -44,6 +44,7 @@ static const struct rdma_stat_desc pinrxe_stat_descs[] = {
 	[PINRXE_CNT_ODP_PAGES_FAULTED].name = "odp_pages_faulted",
 	[PINRXE_CNT_ODP_INVALIDATIONS].name = "odp_invalidations",
 	[PINRXE_CNT_ODP_PREFETCHES].name = "odp_prefetches",
+	[PINRXE_CNT_ODP_FALLBACKS].name = "odp_fallbacks",
 	[PINRXE_STAT_PINNED_PAGES].name = "pinned_pages",
 };
 

@@ -53,6 +53,8 @@
  * @PINRXE_CNT_ODP_INVALIDATIONS: mmu notifier invalidations that unmapped
  *	pages of on-demand paging MRs
  * @PINRXE_CNT_ODP_PREFETCHES: ranges prefetched with ibv_advise_mr()
+ * @PINRXE_CNT_ODP_FALLBACKS: user MRs asked to be pinned that became ODP
+ *	registrations instead (memlock limit, long-term pin refused)
  * @PINRXE_NUM_COUNTERS: number of counters kept in struct pinrxe_dev
  * @PINRXE_STAT_PINNED_PAGES: not a counter but a gauge, read at query time
  *	from the device's pinned_pages: pages its MRs hold pinned now
@@ -90,6 +92,7 @@ enum pinrxe_counter {
 	PINRXE_CNT_ODP_PAGES_FAULTED,
 	PINRXE_CNT_ODP_INVALIDATIONS,
 	PINRXE_CNT_ODP_PREFETCHES,
+	PINRXE_CNT_ODP_FALLBACKS,
 	PINRXE_NUM_COUNTERS,
 
 	PINRXE_STAT_PINNED_PAGES = PINRXE_NUM_COUNTERS,

@@ -12,7 +12,12 @@
  * - deregistration unpins with unpin_user_pages_dirty_lock(), dirtying
  *   exactly when the pages were pinned for writing, so writeback sees what
  *   the device wrote;
- * - every failure undoes every pin and every bit of accounting.
+ * - every failure undoes every pin and every bit of accounting;
+ * - when the pins cannot be had because of RLIMIT_MEMLOCK or because the
+ *   kernel refuses the long-term pin, and the caller allowed it (or the
+ *   odp_fallback module parameter made it the default), the registration
+ *   becomes an on-demand paging one (pinrxe_odp.c), which pins nothing;
+ *   the MR records which path it took and why.
  *
  * The MRs of kernel consumers (the DMA MR, fast-registration MRs) live in
  * pinrxe_kmr.c; they share the key space, the lookups and the state rules
@@ -21,18 +26,28 @@
  * for a window's rkey through pinrxe_rkey_get(); both hand out VALID MRs
  * only: a deregistered, invalidated or not yet registered key fails.
  */
+#include <linux/backing-dev.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
 #include <linux/wait_bit.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <net/netlink.h>
+#include <rdma/rdma_netlink.h>
+#include <rdma/restrack.h>
 
 #include "pinrxe.h"
 
 /* Pages handed to one pin_user_pages_fast() call: one page of pointers. */
 #define PINRXE_PIN_BATCH (PAGE_SIZE / sizeof(struct page *))
+
+static bool pinrxe_odp_fallback;
+module_param_named(odp_fallback, pinrxe_odp_fallback, bool, 0644);
+MODULE_PARM_DESC(odp_fallback,
+		 "register as ODP when pinning hits RLIMIT_MEMLOCK or the kernel refuses the long-term pin, unless the caller forbids it (default: only when the caller asks)");
 
 /* Pinned registrations; on-demand paging has its own (pinrxe_odp.c). */
 static int pinrxe_check_access(int access)
@@ -142,20 +157,72 @@ static void pinrxe_pins_release(struct pinrxe_pins *pins)
 	memset(pins, 0, sizeof(*pins));
 }
 
+/*
+ * Does @vma refuse a long-term pin that the access itself would be allowed?
+ * The rule of the kernel's check_vma_flags() (mm/gup.c), which it does
+ * not export: no long-term pins of DAX mappings, and none for writing of
+ * shared writable file mappings whose pages need dirty tracking (a
+ * filesystem that wants to know of writes, or one that writes back), as
+ * writeback would clean a page the device goes on writing.  Mappings no
+ * pin may take at all (I/O, PFN maps) are not refusals of a long-term one.
+ */
+static bool pinrxe_vma_refuses_longterm(struct vm_area_struct *vma,
+					bool writable)
+{
+	const struct vm_operations_struct *ops = vma->vm_ops;
+	struct file *file = vma->vm_file;
+
+	if (vma->vm_flags & (VM_IO | VM_PFNMAP))
+		return false;
+	if (vma_is_fsdax(vma))
+		return true;
+	if (!writable || vma_is_anonymous(vma) ||
+	    (vma->vm_flags & (VM_WRITE | VM_SHARED)) != (VM_WRITE | VM_SHARED))
+		return false;
+	if (ops && (ops->page_mkwrite || ops->pfn_mkwrite))
+		return true;
+	return file && file->f_mapping &&
+	       mapping_can_writeback(file->f_mapping);
+}
+
+/*
+ * pin_user_pages_fast() says -EFAULT both for an address nothing is mapped
+ * at and for a long-term pin it refuses (-EOPNOTSUPP for DAX): tell them
+ * apart by the mapping at @addr, the page the pin failed at.
+ */
+static bool pinrxe_pin_refused(struct mm_struct *mm, unsigned long addr,
+			       bool writable)
+{
+	struct vm_area_struct *vma;
+	bool refused;
+
+	mmap_read_lock(mm);
+	vma = find_vma(mm, addr);
+	refused = vma && vma->vm_start <= addr &&
+		  pinrxe_vma_refuses_longterm(vma, writable);
+	mmap_read_unlock(mm);
+	return refused;
+}
+
 /**
  * pinrxe_pins_get() - pin the user pages backing [@addr, @addr + @length)
  * @pins: filled on success, untouched (empty) on failure
  * @addr: user address
  * @length: bytes
  * @writable: pin for writing (FOLL_WRITE) and dirty at release
+ * @why: if not NULL, set on failure to PINRXE_MR_FALLBACK_MEMLOCK when
+ *	the pins would exceed RLIMIT_MEMLOCK, PINRXE_MR_FALLBACK_PIN_REFUSED
+ *	when the kernel refused a long-term pin of a mapped page, else
+ *	PINRXE_MR_FALLBACK_NONE
  *
  * Return: 0; -ENOMEM over RLIMIT_MEMLOCK or out of memory; -EFAULT when
  * the range is not mapped or the kernel refuses a long-term pin (e.g. a
- * writable pin of a file mapping that needs dirty tracking); -EINTR on a
- * fatal signal.  On failure nothing stays pinned or charged.
+ * writable pin of a file mapping that needs dirty tracking); -EOPNOTSUPP
+ * for a DAX mapping; -EINTR on a fatal signal.  On failure nothing stays
+ * pinned or charged.
  */
 static int pinrxe_pins_get(struct pinrxe_pins *pins, u64 addr, u64 length,
-			   bool writable)
+			   bool writable, enum pinrxe_mr_fallback *why)
 {
 	unsigned int gup_flags = FOLL_LONGTERM | (writable ? FOLL_WRITE : 0);
 	unsigned long start = addr & PAGE_MASK;
@@ -165,6 +232,8 @@ static int pinrxe_pins_get(struct pinrxe_pins *pins, u64 addr, u64 length,
 	int ret;
 
 	memset(pins, 0, sizeof(*pins));
+	if (why)
+		*why = PINRXE_MR_FALLBACK_NONE;
 	if (addr + length < addr || PAGE_ALIGN(addr + length) < addr + length)
 		return -EINVAL;
 	npages = (PAGE_ALIGN(addr + length) - start) >> PAGE_SHIFT;
@@ -179,8 +248,11 @@ static int pinrxe_pins_get(struct pinrxe_pins *pins, u64 addr, u64 length,
 		return 0;
 
 	ret = pinrxe_charge(pins->mm, npages);
-	if (ret)
+	if (ret) {
+		if (why)
+			*why = PINRXE_MR_FALLBACK_MEMLOCK;
 		goto err_drop;
+	}
 
 	batch = (struct page **)__get_free_page(GFP_KERNEL);
 	if (!batch) {
@@ -199,6 +271,11 @@ static int pinrxe_pins_get(struct pinrxe_pins *pins, u64 addr, u64 length,
 					  gup_flags, batch);
 		if (ret <= 0) {
 			ret = ret ? ret : -EFAULT;
+			if (why && (ret == -EFAULT || ret == -EOPNOTSUPP) &&
+			    pinrxe_pin_refused(pins->mm,
+					       start + (done << PAGE_SHIFT),
+					       writable))
+				*why = PINRXE_MR_FALLBACK_PIN_REFUSED;
 			break;
 		}
 		n = ret;
@@ -718,32 +795,90 @@ int pinrxe_copy_sgl(struct pinrxe_dev *pdev, struct ib_pd *pd,
 	return 0;
 }
 
-/**
- * pinrxe_reg_user_mr() - register user memory, pinning it
- * @ibpd: the protection domain
- * @start: user address of the region
- * @length: bytes
- * @iova: the address the region is known by in work requests and keys
- * @access: IB_ACCESS_* flags
- * @udata: no driver-private data
- *
- * With IB_ACCESS_ON_DEMAND the registration pins nothing and is an
- * on-demand paging MR (pinrxe_odp_reg_user_mr()).
- *
- * Return: the MR, or an ERR_PTR: -EOPNOTSUPP for unknown access flags,
- * -ENOMEM over RLIMIT_MEMLOCK or the device's MR limit, -EFAULT for an
- * unmapped range or a long-term pin the kernel refuses.
+/*
+ * The optional reg_mr driver command: may the registration fall back to
+ * ODP?  No command (an old provider, a kernel caller) takes the module's
+ * default.
  */
-struct ib_mr *pinrxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
-				 u64 iova, int access, struct ib_udata *udata)
+static int pinrxe_reg_mr_cmd(struct ib_udata *udata, bool *fallback)
 {
-	struct pinrxe_dev *pdev = to_pdev(ibpd->device);
+	const u32 known = PINRXE_REG_MR_FALLBACK_ODP | PINRXE_REG_MR_NO_FALLBACK;
+	struct pinrxe_reg_mr_cmd cmd;
+
+	*fallback = READ_ONCE(pinrxe_odp_fallback);
+	if (!udata || !udata->inlen)
+		return 0;
+	if (udata->inlen < sizeof(cmd))
+		return -EINVAL;
+	/* A newer provider's extension this module does not know. */
+	if (udata->inlen > sizeof(cmd) &&
+	    !ib_is_udata_cleared(udata, sizeof(cmd),
+				 udata->inlen - sizeof(cmd)))
+		return -EOPNOTSUPP;
+	if (ib_copy_from_udata(&cmd, udata, sizeof(cmd)))
+		return -EFAULT;
+	if (cmd.flags & ~known)
+		return -EOPNOTSUPP;
+	if (cmd.reserved || (cmd.flags & known) == known)
+		return -EINVAL;
+	if (cmd.flags & PINRXE_REG_MR_FALLBACK_ODP)
+		*fallback = true;
+	if (cmd.flags & PINRXE_REG_MR_NO_FALLBACK)
+		*fallback = false;
+	return 0;
+}
+
+/* Tell the provider the path the MR took, as far as its buffer reaches. */
+static int pinrxe_reg_mr_resp(struct ib_udata *udata, struct pinrxe_mr *mr)
+{
+	struct pinrxe_reg_mr_resp resp = {
+		.mode = mr->mode,
+		.fallback = mr->fallback,
+		.pin_errno = mr->pin_errno,
+	};
+
+	if (!udata || !udata->outlen)
+		return 0;
+	return ib_copy_to_udata(udata, &resp, min(udata->outlen, sizeof(resp)));
+}
+
+/*
+ * Is all of [@start, @start + @length) mapped, with the rights the access
+ * needs?  A fallback must not turn a bad address into a registration that
+ * only fails at its first use.
+ */
+static bool pinrxe_range_mapped(struct mm_struct *mm, u64 start, u64 length,
+				bool writable)
+{
+	unsigned long addr = start & PAGE_MASK, end = start + length;
+	vm_flags_t need = VM_READ | (writable ? VM_WRITE : 0);
+	struct vm_area_struct *vma;
+	bool ok = true;
+
+	mmap_read_lock(mm);
+	for (; ok && addr < end; addr = vma->vm_end) {
+		vma = find_vma(mm, addr);
+		ok = vma && vma->vm_start <= addr &&
+		     !(vma->vm_flags & (VM_IO | VM_PFNMAP)) &&
+		     (vma->vm_flags & need) == need;
+	}
+	mmap_read_unlock(mm);
+	return ok;
+}
+
+/*
+ * Register [@start, @start + @length) with long-term pins.  On failure,
+ * @why says whether it was for a reason ODP would not have (see
+ * pinrxe_pins_get()).
+ */
+static struct pinrxe_mr *pinrxe_reg_pinned(struct pinrxe_dev *pdev, u64 start,
+					   u64 length, u64 iova, int access,
+					   enum pinrxe_mr_fallback *why)
+{
 	struct pinrxe_mr *mr;
 	int ret;
 
-	if (access & IB_ACCESS_ON_DEMAND)
-		return pinrxe_odp_reg_user_mr(ibpd, start, length, iova, access,
-					      udata);
+	*why = PINRXE_MR_FALLBACK_NONE;
 	ret = pinrxe_check_access(access);
 	if (ret)
 		return ERR_PTR(ret);
@@ -753,11 +888,12 @@ struct ib_mr *pinrxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 		return ERR_PTR(-ENOMEM);
 
 	ret = pinrxe_pins_get(&mr->pins, start, length,
-			      ib_access_writable(access));
+			      ib_access_writable(access), why);
 	if (ret)
 		goto err_free;
 
 	mr->type = IB_MR_TYPE_USER;
+	mr->mode = PINRXE_MR_MODE_PINNED;
 	mr->iova = iova;
 	mr->length = length;
 	mr->offset = start & ~PAGE_MASK;
@@ -769,7 +905,7 @@ struct ib_mr *pinrxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 	ret = pinrxe_mr_publish(pdev, mr, GFP_KERNEL);
 	if (ret)
 		goto err_unpin;
-	return &mr->ibmr;
+	return mr;
 
 err_unpin:
 	pinrxe_mr_account(pdev, -(long)mr->pins.npages);
@@ -777,6 +913,112 @@ err_unpin:
 err_free:
 	kfree(mr);
 	return ERR_PTR(ret);
+}
+
+/*
+ * The pinned registration failed with @pin_err for reason @why: register
+ * the range as ODP instead, which pins nothing.  The MR keeps the access
+ * rights asked for, plus IB_ACCESS_ON_DEMAND.  When ODP fails too, the
+ * pin's error is the one that explains the failure.
+ */
+static struct ib_mr *pinrxe_reg_fallback(struct ib_pd *ibpd, u64 start,
+					 u64 length, u64 iova, int access,
+					 struct ib_udata *udata,
+					 enum pinrxe_mr_fallback why,
+					 int pin_err)
+{
+	struct pinrxe_dev *pdev = to_pdev(ibpd->device);
+	struct pinrxe_mr *mr;
+	struct ib_mr *ibmr;
+
+	if (!pinrxe_range_mapped(current->mm, start, length,
+				 ib_access_writable(access)))
+		return ERR_PTR(pin_err);
+	ibmr = pinrxe_odp_reg_user_mr(ibpd, start, length, iova,
+				      access | IB_ACCESS_ON_DEMAND, udata);
+	if (IS_ERR(ibmr)) {
+		ibdev_dbg_ratelimited(&pdev->ib_dev,
+				      "ODP fallback failed (%pe) after pin (%pe)\n",
+				      ibmr, ERR_PTR(pin_err));
+		return ERR_PTR(pin_err);
+	}
+	mr = to_pmr(ibmr);
+	mr->mode = PINRXE_MR_MODE_ODP;
+	mr->fallback = why;
+	mr->pin_errno = -pin_err;
+	return ibmr;
+}
+
+/**
+ * pinrxe_reg_user_mr() - register user memory: pinned, or on demand
+ * @ibpd: the protection domain
+ * @start: user address of the region
+ * @length: bytes
+ * @iova: the address the region is known by in work requests and keys
+ * @access: IB_ACCESS_* flags
+ * @udata: optional struct pinrxe_reg_mr_cmd in, optional struct
+ *	pinrxe_reg_mr_resp out (see pinrxe_abi.h)
+ *
+ * With IB_ACCESS_ON_DEMAND the region is registered for on-demand paging.
+ * Else it is pinned; when that fails because of RLIMIT_MEMLOCK or a
+ * long-term pin the kernel refuses, and falling back is allowed (the
+ * command's PINRXE_REG_MR_FALLBACK_ODP, else the odp_fallback module
+ * parameter, unless PINRXE_REG_MR_NO_FALLBACK), it is registered for
+ * on-demand paging instead, with nothing of the pinned attempt left.
+ *
+ * Return: the MR, or an ERR_PTR: -EINVAL or -EOPNOTSUPP for a bad
+ * command, -EOPNOTSUPP for unknown access flags, -ENOMEM over
+ * RLIMIT_MEMLOCK or the device's MR limit, -EFAULT for an unmapped range
+ * or a long-term pin the kernel refuses (and no fallback to ODP).
+ */
+struct ib_mr *pinrxe_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
+				 u64 iova, int access, struct ib_udata *udata)
+{
+	struct pinrxe_dev *pdev = to_pdev(ibpd->device);
+	enum pinrxe_mr_fallback why;
+	struct pinrxe_mr *mr;
+	struct ib_mr *ibmr;
+	bool fallback;
+	int ret;
+
+	ret = pinrxe_reg_mr_cmd(udata, &fallback);
+	if (ret)
+		return ERR_PTR(ret);
+
+	if (access & IB_ACCESS_ON_DEMAND) {
+		ibmr = pinrxe_odp_reg_user_mr(ibpd, start, length, iova, access,
+					      udata);
+		if (IS_ERR(ibmr))
+			return ibmr;
+		/* ib_core's encoding of "the whole address space". */
+		to_pmr(ibmr)->mode = !start && length == U64_MAX ?
+				     PINRXE_MR_MODE_ODP_IMPLICIT :
+				     PINRXE_MR_MODE_ODP;
+	} else {
+		mr = pinrxe_reg_pinned(pdev, start, length, iova, access, &why);
+		if (!IS_ERR(mr))
+			ibmr = &mr->ibmr;
+		else if (why && fallback)
+			ibmr = pinrxe_reg_fallback(ibpd, start, length, iova,
+						   access, udata, why,
+						   PTR_ERR(mr));
+		else
+			return ERR_CAST(mr);
+		if (IS_ERR(ibmr))
+			return ibmr;
+	}
+
+	ret = pinrxe_reg_mr_resp(udata, to_pmr(ibmr));
+	if (ret) {
+		/* ib_core sets these once we return; dereg needs them now. */
+		ibmr->device = ibpd->device;
+		ibmr->pd = ibpd;
+		pinrxe_dereg_mr(ibmr, udata);
+		return ERR_PTR(ret);
+	}
+	if (to_pmr(ibmr)->fallback)
+		pinrxe_counter_inc(pdev, PINRXE_CNT_ODP_FALLBACKS);
+	return ibmr;
 }
 
 /**
@@ -832,7 +1074,7 @@ struct ib_mr *pinrxe_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 			iova = mr->iova;
 		}
 		ret = pinrxe_pins_get(&pins, start, length,
-				      ib_access_writable(new_access));
+				      ib_access_writable(new_access), NULL);
 		if (ret)
 			return ERR_PTR(ret);
 		/* Bound windows rely on the MR as it is (pinrxe_mw.c). */
@@ -952,4 +1194,44 @@ int pinrxe_mr_invalidate(struct pinrxe_mr *mr, struct ib_pd *pd, u32 key)
 	/* A full barrier, as pinrxe_mr_wait_users() wants. */
 	old = cmpxchg(&mr->state, PINRXE_MR_VALID, PINRXE_MR_FREE);
 	return old == PINRXE_MR_VALID || old == PINRXE_MR_FREE ? 0 : -EINVAL;
+}
+
+/* Names restrack shows for enum pinrxe_mr_mode and enum pinrxe_mr_fallback. */
+static const char *const pinrxe_mr_mode_names[] = {
+	[PINRXE_MR_MODE_PINNED] = "pinned",
+	[PINRXE_MR_MODE_ODP] = "odp",
+	[PINRXE_MR_MODE_ODP_IMPLICIT] = "odp_implicit",
+};
+
+static const char *const pinrxe_mr_fallback_names[] = {
+	[PINRXE_MR_FALLBACK_MEMLOCK] = "memlock",
+	[PINRXE_MR_FALLBACK_PIN_REFUSED] = "pin_refused",
+};
+
+/**
+ * pinrxe_mr_fill_res_path() - an MR's path as restrack driver attributes
+ * @msg: the netlink message, inside its RDMA_NLDEV_ATTR_DRIVER nest
+ * @mr: the MR
+ *
+ * A user MR's "mode" (pinned, odp, odp_implicit) and, for one that fell
+ * back from pinning to ODP, "fallback" (memlock, pin_refused) and
+ * "pin_errno".  Kernel consumers' MRs have none.
+ *
+ * Return: 0, or -EMSGSIZE when the message is full.
+ */
+int pinrxe_mr_fill_res_path(struct sk_buff *msg, struct pinrxe_mr *mr)
+{
+	if (!mr->mode || mr->mode >= ARRAY_SIZE(pinrxe_mr_mode_names))
+		return 0;
+	if (rdma_nl_put_driver_string(msg, "mode",
+				      pinrxe_mr_mode_names[mr->mode]))
+		return -EMSGSIZE;
+	if (!mr->fallback ||
+	    mr->fallback >= ARRAY_SIZE(pinrxe_mr_fallback_names))
+		return 0;
+	if (rdma_nl_put_driver_string(msg, "fallback",
+				      pinrxe_mr_fallback_names[mr->fallback]) ||
+	    rdma_nl_put_driver_u32(msg, "pin_errno", mr->pin_errno))
+		return -EMSGSIZE;
+	return 0;
 }

@@ -800,8 +800,9 @@ int pinrxe_advise_mr(struct ib_pd *ibpd,
  * @msg: the netlink message
  * @ibmr: the MR
  *
- * ODP MRs show whether they are implicit and their fault, page,
- * invalidation and prefetch counts; pinned user MRs the pages they pin.
+ * User MRs show the path they took (pinrxe_mr_fill_res_path()); ODP MRs
+ * whether they are implicit and their fault, page, invalidation and
+ * prefetch counts; pinned user MRs the pages they pin.
  *
  * Return: 0, or -EMSGSIZE when the message is full.
  */
@@ -821,7 +822,9 @@ int pinrxe_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 	table = nla_nest_start_noflag(msg, RDMA_NLDEV_ATTR_DRIVER);
 	if (!table)
 		return -EMSGSIZE;
-	if (rdma_nl_put_driver_u32(msg, "odp", !!modp))
+	/* The path it took first: pinned or ODP, and why (pinrxe_mr.c). */
+	if (pinrxe_mr_fill_res_path(msg, mr) ||
+	    rdma_nl_put_driver_u32(msg, "odp", !!modp))
 		goto err;
 	if (modp) {
 		if (rdma_nl_put_driver_u32(msg, "implicit", !modp->odp))

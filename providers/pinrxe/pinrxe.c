@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 
 #include "pinrxe.h"
+#include "pinrxedv.h"
 
 static void pinrxe_free_context(struct ibv_context *ibctx);
 
@@ -520,27 +521,44 @@ out:
 	pthread_spin_unlock(&cq->lock);
 }
 
-static struct ibv_mr *pinrxe_reg_mr(struct ibv_pd *pd, void *addr,
-				    size_t length, uint64_t hca_va, int access)
+/*
+ * Register through the kernel; with @send_cmd the driver command carries
+ * @flags, else the module's default applies.  The response is asked for
+ * either way, so every MR knows its path.
+ */
+static struct ibv_mr *pinrxe_reg_mr_flags(struct ibv_pd *pd, void *addr,
+					  size_t length, uint64_t hca_va,
+					  int access, uint32_t flags,
+					  bool send_cmd)
 {
-	struct ib_uverbs_reg_mr_resp resp;
-	struct ibv_reg_mr cmd;
-	struct verbs_mr *vmr;
+	struct upinrxe_reg_mr_resp resp = {};
+	struct upinrxe_reg_mr cmd = {};
+	struct pinrxe_mr *mr;
 	int ret;
 
-	vmr = calloc(1, sizeof(*vmr));
-	if (!vmr)
+	mr = calloc(1, sizeof(*mr));
+	if (!mr)
 		return NULL;
 
-	ret = ibv_cmd_reg_mr(pd, addr, length, hca_va, access, vmr, &cmd,
-			     sizeof(cmd), &resp, sizeof(resp));
+	cmd.drv.flags = flags;
+	ret = ibv_cmd_reg_mr(pd, addr, length, hca_va, access, &mr->vmr,
+			     &cmd.ibv_cmd,
+			     send_cmd ? sizeof(cmd) : sizeof(cmd.ibv_cmd),
+			     &resp.ibv_resp, sizeof(resp));
 	if (ret) {
-		free(vmr);
+		free(mr);
 		errno = ret;
 		return NULL;
 	}
+	mr->info = resp.drv;
 
-	return &vmr->ibv_mr;
+	return &mr->vmr.ibv_mr;
+}
+
+static struct ibv_mr *pinrxe_reg_mr(struct ibv_pd *pd, void *addr,
+				    size_t length, uint64_t hca_va, int access)
+{
+	return pinrxe_reg_mr_flags(pd, addr, length, hca_va, access, 0, false);
 }
 
 static int pinrxe_rereg_mr(struct verbs_mr *vmr, int flags, struct ibv_pd *pd,
@@ -562,7 +580,7 @@ static int pinrxe_dereg_mr(struct verbs_mr *vmr)
 	if (ret)
 		return ret;
 
-	free(vmr);
+	free(to_pmr(vmr));
 	return 0;
 }
 
@@ -716,3 +734,82 @@ static const struct verbs_device_ops pinrxe_dev_ops = {
 	.alloc_context = pinrxe_alloc_context,
 };
 PROVIDER_DRIVER(pinrxe, pinrxe_dev_ops);
+
+/* --- pinrxe direct verbs (pinrxedv.h) ------------------------------------ */
+
+/* The public values are the kernel ABI's, passed through unchanged. */
+static_assert((int)PINRXEDV_MR_MODE_PINNED == PINRXE_MR_MODE_PINNED &&
+	      (int)PINRXEDV_MR_MODE_ODP == PINRXE_MR_MODE_ODP &&
+	      (int)PINRXEDV_MR_MODE_ODP_IMPLICIT == PINRXE_MR_MODE_ODP_IMPLICIT,
+	      "MR modes");
+static_assert((int)PINRXEDV_FALLBACK_NONE == PINRXE_MR_FALLBACK_NONE &&
+	      (int)PINRXEDV_FALLBACK_MEMLOCK == PINRXE_MR_FALLBACK_MEMLOCK &&
+	      (int)PINRXEDV_FALLBACK_PIN_REFUSED ==
+		      PINRXE_MR_FALLBACK_PIN_REFUSED,
+	      "fallback reasons");
+
+bool pinrxedv_is_supported(struct ibv_device *device)
+{
+	return device && verbs_get_device(device)->ops == &pinrxe_dev_ops;
+}
+
+struct ibv_mr *pinrxedv_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
+			       uint64_t iova, unsigned int access,
+			       uint32_t flags)
+{
+	const uint32_t both = PINRXEDV_REG_FALLBACK_ODP |
+			      PINRXEDV_REG_NO_FALLBACK;
+	struct verbs_device *vdev;
+	bool odp = access & IBV_ACCESS_ON_DEMAND;
+	struct ibv_mr *mr;
+	uint32_t kflags = 0;
+
+	if (!pd || !pinrxedv_is_supported(pd->context->device)) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	if ((flags & ~both) || (flags & both) == both) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (flags & PINRXEDV_REG_FALLBACK_ODP)
+		kflags |= PINRXE_REG_MR_FALLBACK_ODP;
+	if (flags & PINRXEDV_REG_NO_FALLBACK)
+		kflags |= PINRXE_REG_MR_NO_FALLBACK;
+
+	/* What ibv_reg_mr_iova2() does around the provider's reg_mr. */
+	vdev = verbs_get_device(pd->context->device);
+	if (!(vdev->core_support & IB_UVERBS_CORE_SUPPORT_OPTIONAL_MR_ACCESS))
+		access &= ~IBV_ACCESS_OPTIONAL_RANGE;
+	if (!odp && ibv_dontfork_range(addr, length))
+		return NULL;
+
+	mr = pinrxe_reg_mr_flags(pd, addr, length, iova, access, kflags, true);
+	if (!mr) {
+		if (!odp)
+			ibv_dofork_range(addr, length);
+		return NULL;
+	}
+	mr->context = pd->context;
+	mr->pd = pd;
+	mr->addr = addr;
+	mr->length = length;
+	return mr;
+}
+
+int pinrxedv_query_mr(struct ibv_mr *mr, struct pinrxedv_mr_info *info)
+{
+	const struct pinrxe_reg_mr_resp *ki;
+
+	if (!mr || !pinrxedv_is_supported(mr->context->device) ||
+	    verbs_get_mr(mr)->mr_type != IBV_MR_TYPE_MR)
+		return EOPNOTSUPP;
+	ki = &to_pmr(verbs_get_mr(mr))->info;
+	/* A module that predates the reg_mr response leaves it zero. */
+	if (!ki->mode)
+		return EOPNOTSUPP;
+	info->mode = ki->mode;
+	info->fallback_reason = ki->fallback;
+	info->pin_errno = ki->pin_errno;
+	return 0;
+}

@@ -52,6 +52,35 @@ struct upinrxe_create_cq_ex_resp {
 	struct pinrxe_create_cq_resp		drv;
 };
 
+/*
+ * A memory region, with the path the kernel says it took (zeroes when the
+ * kernel did not say).
+ */
+struct pinrxe_mr {
+	struct verbs_mr			vmr;
+	struct pinrxe_reg_mr_resp	info;
+};
+
+struct upinrxe_reg_mr {
+	struct ibv_reg_mr		ibv_cmd;
+	struct pinrxe_reg_mr_cmd	drv;
+};
+
+struct upinrxe_reg_mr_resp {
+	struct ib_uverbs_reg_mr_resp	ibv_resp;
+	struct pinrxe_reg_mr_resp	drv;
+};
+
+static_assert(offsetof(struct upinrxe_reg_mr, drv) ==
+	      sizeof(struct ibv_reg_mr), "reg_mr driver command");
+static_assert(offsetof(struct upinrxe_reg_mr_resp, drv) ==
+	      sizeof(struct ib_uverbs_reg_mr_resp), "reg_mr driver response");
+
+static inline struct pinrxe_mr *to_pmr(struct verbs_mr *vmr)
+{
+	return container_of(vmr, struct pinrxe_mr, vmr);
+}
+
 struct upinrxe_resize_cq_resp {
 	struct ib_uverbs_resize_cq_resp	ibv_resp;
 	struct pinrxe_resize_cq_resp	drv;

@@ -462,6 +462,15 @@ int ibv_cmd_advise_mr(struct ibv_pd *pd, enum ibv_advise_mr_advice advice,
 		      uint32_t num_sge);
 
 /*
+ * MADV_DONTFORK a range once ibv_fork_init() is in force (else nothing);
+ * ibv_reg_mr() does it for a registration that is not ODP, and
+ * ibv_dereg_mr() undoes it.  Exported (IBVERBS_1.1) though not declared
+ * in <infiniband/verbs.h>.
+ */
+int ibv_dontfork_range(void *base, size_t size);
+int ibv_dofork_range(void *base, size_t size);
+
+/*
  * Memory windows.  ibv_cmd_alloc_mw() fills in *mw (context, pd, rkey,
  * handle, type) from the response.
  */

@@ -12,6 +12,11 @@ check "modprobe finds the installed module" bash -c \
 	'[ "$(modinfo -n pinrxe)" = "/lib/modules/$(uname -r)/updates/pinrxe.ko" ]'
 check "the provider is where libibverbs looks" \
 	test -f /usr/lib/x86_64-linux-gnu/libibverbs/libpinrxe-rdmav34.so
+check "the plugin is a link to libpinrxe.so.1" bash -c \
+	'[ "$(readlink /usr/lib/x86_64-linux-gnu/libibverbs/libpinrxe-rdmav34.so)" = ../libpinrxe.so.1 ]'
+check "libpinrxe.so.1 and its dev link installed" \
+	test -f /usr/lib/x86_64-linux-gnu/libpinrxe.so.1 -a -L /usr/lib/x86_64-linux-gnu/libpinrxe.so
+check "pinrxedv.h installed" test -f /usr/include/infiniband/pinrxedv.h
 check "its driver file names it" grep -qx "driver pinrxe" /etc/libibverbs.d/pinrxe.driver
 check "DKMS source tree" test -f /usr/src/pinrxe-0.1.0/dkms.conf
 
@@ -42,5 +47,43 @@ check "pkg-config knows rdmapin" bash -c '[ "$(pkg-config --modversion rdmapin)"
 check "compile and link with pkg-config flags" \
 	bash -c 'gcc -o /tmp/app /tmp/app.c $(pkg-config --cflags --libs rdmapin)'
 check "it runs against the installed library" bash -c '/tmp/app | grep -q "librdmapin 0.1.0"'
+
+step "build a pinrxedv application against the installed provider"
+cat >/tmp/dv.c <<'C'
+#include <stdio.h>
+#include <string.h>
+#include <infiniband/pinrxedv.h>
+int main(void)
+{
+	struct ibv_device **list = ibv_get_device_list(NULL);
+	struct pinrxedv_mr_info info;
+	struct ibv_context *ctx;
+	static char buf[4096];
+	struct ibv_pd *pd;
+	struct ibv_mr *mr;
+
+	if (!list || !list[0] || strcmp(ibv_get_device_name(list[0]), "pinrxe0") ||
+	    !pinrxedv_is_supported(list[0]))
+		return 1;
+	ctx = ibv_open_device(list[0]);
+	pd = ctx ? ibv_alloc_pd(ctx) : NULL;
+	mr = pd ? pinrxedv_reg_mr(pd, buf, sizeof(buf), (uintptr_t)buf,
+				  IBV_ACCESS_LOCAL_WRITE,
+				  PINRXEDV_REG_NO_FALLBACK) : NULL;
+	if (!mr || pinrxedv_query_mr(mr, &info) ||
+	    info.mode != PINRXEDV_MR_MODE_PINNED)
+		return 2;
+	printf("pinrxedv: pinned\n");
+	ibv_dereg_mr(mr);
+	ibv_dealloc_pd(pd);
+	ibv_close_device(ctx);
+	ibv_free_device_list(list);
+	return 0;
+}
+C
+check "compile and link with -lpinrxe" \
+	gcc -o /tmp/dv /tmp/dv.c -lpinrxe -libverbs
+check "it sees pinrxe0 through the one provider copy libibverbs loaded" \
+	bash -c '/tmp/dv | grep -q "pinrxedv: pinned"'
 rdma link del pinrxe0
 check "modprobe -r pinrxe" modprobe -r pinrxe
