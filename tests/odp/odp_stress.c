@@ -55,6 +55,7 @@
 #include <infiniband/verbs.h>
 
 #include "../common/check.h"
+#include "../common/verbs_util.h"
 #include "../common/fatal.h"
 
 enum {
@@ -93,27 +94,6 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The first RoCEv2 GID with an IPv4 address on port 1. */
-static int roce_v2_ipv4_gid(union ibv_gid *out)
-{
-	static const uint8_t v4mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-	struct ibv_gid_entry entries[64];
-	ssize_t n, i;
-
-	n = ibv_query_gid_table(ctx, entries, 64, 0);
-	CHECK(n >= 0, "ibv_query_gid_table: %s", strerror(-n));
-	for (i = 0; i < n; i++) {
-		if (entries[i].gid_type == IBV_GID_TYPE_ROCE_V2 &&
-		    !memcmp(entries[i].gid.raw, v4mapped, sizeof(v4mapped))) {
-			*out = entries[i].gid;
-			return entries[i].gid_index;
-		}
-	}
-	return -1;
-}
-
 static struct ibv_qp *create_rc(struct ibv_cq **cq)
 {
 	struct ibv_qp_init_attr init = {
@@ -132,51 +112,19 @@ static struct ibv_qp *create_rc(struct ibv_cq **cq)
 	return qp;
 }
 
-static void modify(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask,
-		   const char *what)
-{
-	int ret = ibv_modify_qp(qp, a, mask);
-
-	CHECK(ret == 0, "%s: ibv_modify_qp: %s", what, strerror(ret));
-}
-
 static void connect_to(struct ibv_qp *qp, uint32_t dest_qpn)
 {
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_INIT,
-		.port_num = 1,
-		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE |
-				   IBV_ACCESS_REMOTE_READ |
-				   IBV_ACCESS_REMOTE_ATOMIC,
-	};
-
-	modify(qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
-	       IBV_QP_ACCESS_FLAGS, "INIT");
-	a = (struct ibv_qp_attr){
-		.qp_state = IBV_QPS_RTR,
-		.path_mtu = pattr.active_mtu,
-		.dest_qp_num = dest_qpn,
-		.rq_psn = 0x100,
-		.max_dest_rd_atomic = 4,
-		.min_rnr_timer = 1,
-		.ah_attr = {
-			.is_global = 1,
-			.grh = { .dgid = gid, .sgid_index = sgid_index,
-				 .hop_limit = 64 },
-			.port_num = 1,
-		},
-	};
-	modify(qp, &a, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
-	       IBV_QP_DEST_QPN | IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
-	       IBV_QP_MIN_RNR_TIMER, "RTR");
 	/* Generous timeouts: faults under TCG take a while. */
-	a = (struct ibv_qp_attr){
-		.qp_state = IBV_QPS_RTS, .sq_psn = 0x100, .timeout = 16,
-		.retry_cnt = 7, .rnr_retry = 7, .max_rd_atomic = 4,
+	static const struct rc_conn_params p = {
+		.psn = 0x100, .rd_atomic = 4, .timeout = 16, .retry_cnt = 7,
+		.rnr_retry = 7, .min_rnr_timer = 1,
+		.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
+			  IBV_ACCESS_REMOTE_ATOMIC,
 	};
-	modify(qp, &a, IBV_QP_STATE | IBV_QP_SQ_PSN | IBV_QP_TIMEOUT |
-	       IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC,
-	       "RTS");
+	const char *step = "?";
+	int ret = rc_connect(qp, dest_qpn, &gid, sgid_index, &p, &step);
+
+	CHECK(ret == 0, "%s: ibv_modify_qp: %s", step, strerror(ret));
 }
 
 static void conn_open(struct conn *c)
@@ -707,7 +655,7 @@ static void open_dev(const char *name)
 	CHECK(ctx, "ibv_open_device: %s", strerror(errno));
 	ibv_free_device_list(list);
 	CHECK(!ibv_query_port(ctx, 1, &pattr), "ibv_query_port");
-	sgid_index = roce_v2_ipv4_gid(&gid);
+	sgid_index = roce_v2_ipv4_gid(ctx, &gid);
 	CHECK(sgid_index >= 0, "no RoCEv2 IPv4 GID on %s", name);
 	pd = ibv_alloc_pd(ctx);
 	CHECK(pd, "ibv_alloc_pd");

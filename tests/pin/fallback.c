@@ -57,6 +57,7 @@
 #include <rdmapin.h>
 
 #include "../common/check.h"
+#include "../common/verbs_util.h"
 /* White-box, for the abi test: the provider's command layout. */
 #include "pinrxe.h"
 
@@ -219,25 +220,6 @@ static struct ibv_context *open_dev(const char *name)
 	return ctx;
 }
 
-static int roce_v2_ipv4_gid(struct ibv_context *ctx, union ibv_gid *gid)
-{
-	static const uint8_t v4mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-	struct ibv_gid_entry entries[64];
-	ssize_t n, i;
-
-	n = ibv_query_gid_table(ctx, entries, 64, 0);
-	CHECK(n >= 0, "ibv_query_gid_table: %s", strerror(-n));
-	for (i = 0; i < n; i++)
-		if (entries[i].gid_type == IBV_GID_TYPE_ROCE_V2 &&
-		    !memcmp(entries[i].gid.raw, v4mapped, sizeof(v4mapped))) {
-			*gid = entries[i].gid;
-			return entries[i].gid_index;
-		}
-	return -1;
-}
-
 static void side_open(struct side *s, const char *name)
 {
 	s->name = name;
@@ -269,57 +251,23 @@ static void qp_create(struct side *s)
 		.qp_type = IBV_QPT_RC,
 		.sq_sig_all = 1,
 	};
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_INIT,
-		.port_num = 1,
-		.qp_access_flags = IBV_ACCESS_REMOTE_WRITE |
-				   IBV_ACCESS_REMOTE_READ,
-	};
-	int ret;
 
 	s->qp = ibv_create_qp(s->pd, &init);
 	CHECK(s->qp, "%s: ibv_create_qp: %s", s->name, strerror(errno));
-	ret = ibv_modify_qp(s->qp, &a, IBV_QP_STATE | IBV_QP_PKEY_INDEX |
-			    IBV_QP_PORT | IBV_QP_ACCESS_FLAGS);
-	CHECK(ret == 0, "%s: to INIT: %s", s->name, strerror(ret));
 }
 
 static void qp_connect(struct side *s, uint32_t dest_qpn,
 		       const union ibv_gid *dgid)
 {
-	struct ibv_qp_attr a = {
-		.qp_state = IBV_QPS_RTR,
-		.path_mtu = IBV_MTU_1024,
-		.dest_qp_num = dest_qpn,
-		.max_dest_rd_atomic = 4,
-		.min_rnr_timer = 1,
-		.ah_attr = {
-			.is_global = 1,
-			.grh = {
-				.dgid = *dgid,
-				.sgid_index = s->gid_index,
-				.hop_limit = 64,
-			},
-			.port_num = 1,
-		},
+	static const struct rc_conn_params p = {
+		.mtu = IBV_MTU_1024, .rd_atomic = 4, .timeout = 14,
+		.retry_cnt = 7, .rnr_retry = 7, .min_rnr_timer = 1,
+		.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ,
 	};
-	int ret;
+	const char *step = "?";
+	int ret = rc_connect(s->qp, dest_qpn, dgid, s->gid_index, &p, &step);
 
-	ret = ibv_modify_qp(s->qp, &a, IBV_QP_STATE | IBV_QP_AV |
-			    IBV_QP_PATH_MTU | IBV_QP_DEST_QPN |
-			    IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
-			    IBV_QP_MIN_RNR_TIMER);
-	CHECK(ret == 0, "%s: to RTR: %s", s->name, strerror(ret));
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 14;
-	a.retry_cnt = 7;
-	a.rnr_retry = 7;
-	a.max_rd_atomic = 4;
-	ret = ibv_modify_qp(s->qp, &a, IBV_QP_STATE | IBV_QP_TIMEOUT |
-			    IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
-			    IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
-	CHECK(ret == 0, "%s: to RTS: %s", s->name, strerror(ret));
+	CHECK(ret == 0, "%s: to %s: %s", s->name, step, strerror(ret));
 }
 
 static void connect_pair(void)
