@@ -678,12 +678,14 @@ static bool pinrxe_resp_rc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
  * request then runs as an RC one with the SRQ's receive WQEs, PD and CQ;
  * the SRQ is held for that time only, so that destroying it never waits
  * for the next request.  A request from before or after the ePSN that
- * names no such SRQ is a duplicate or sequence error first.
+ * names no such SRQ is a duplicate or sequence error first.  Returns true
+ * when @pkt must wait for the work item, as pinrxe_resp_rc().
  */
-static void pinrxe_resp_xrc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
+static bool pinrxe_resp_xrc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 {
 	u32 srqn = pinrxe_xrceth_srqn(pkt);
 	struct pinrxe_srq *srq = pinrxe_srq_get(qp_pdev(qp), srqn);
+	bool deferred;
 
 	if (srq && (srq->ibsrq.srq_type != IB_SRQT_XRC ||
 		    srq->ibsrq.ext.xrc.xrcd != qp->ibqp.xrcd ||
@@ -696,15 +698,16 @@ static void pinrxe_resp_xrc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		qp->resp.nak_sent = false;
 		pinrxe_resp_nak(qp, PINRXE_NAK_INVALID_REQ, pkt->psn);
 		pinrxe_resp_fatal(qp, IB_EVENT_QP_REQ_ERR);
-		return;
+		return false;
 	}
 	if (!qp->resp.in_msg)
 		qp->resp.xrc_srqn = srqn;
 	qp->resp.xsrq = srq;
-	pinrxe_resp_rc(qp, pkt);
+	deferred = pinrxe_resp_rc(qp, pkt);
 	qp->resp.xsrq = NULL;
 	if (srq)
 		pinrxe_srq_put(srq);
+	return deferred;
 }
 
 /*
@@ -808,7 +811,7 @@ int pinrxe_responder(struct pinrxe_qp *qp)
 		deferred = pinrxe_resp_rc(qp, pkt);
 		break;
 	case IB_QPT_XRC_TGT:
-		pinrxe_resp_xrc(qp, pkt);
+		deferred = pinrxe_resp_xrc(qp, pkt);
 		break;
 	case IB_QPT_UC:
 		deferred = pinrxe_resp_uc(qp, pkt);

@@ -32,21 +32,25 @@ check "it allocated a PD" grep -q "protection domain" /tmp/info
 check "it read the memlock limit" grep -q "RLIMIT_MEMLOCK" /tmp/info
 
 step "what is not implemented says so"
-# On-demand paging is the next issue's work: until then an ODP
-# registration must fail plainly, not pin.
-check "an ODP registration fails with EOPNOTSUPP" python3 -c '
+# Resizing an SRQ is not implemented: it must fail plainly and leave the
+# SRQ as it was.
+check "ibv_modify_srq(IBV_SRQ_MAX_WR) fails with EOPNOTSUPP" python3 -c '
 import errno, sys
 import pyverbs.device as d
 import pyverbs.enums as e
 from pyverbs.pd import PD
-from pyverbs.mr import MR
+from pyverbs.srq import SRQ, SrqInitAttr, SrqAttr
 from pyverbs.pyverbs_error import PyverbsRDMAError
 ctx = d.Context(name="pinrxe0")
 pd = PD(ctx)
+srq = SRQ(pd, SrqInitAttr(SrqAttr(max_wr=16, max_sge=1)))
 try:
-    MR(pd, 4096, e.IBV_ACCESS_ON_DEMAND | e.IBV_ACCESS_LOCAL_WRITE)
+    srq.modify(SrqAttr(max_wr=64), e.IBV_SRQ_MAX_WR)
 except PyverbsRDMAError as err:
-    sys.exit(0 if err.error_code == errno.EOPNOTSUPP else 1)
-sys.exit(1)'
+    if err.error_code != errno.EOPNOTSUPP:
+        sys.exit("errno %d" % err.error_code)
+    after = srq.query()
+    sys.exit(0 if after.max_wr < 64 else "max_wr changed to %d" % after.max_wr)
+sys.exit("resize succeeded")'
 rdma link del pinrxe0
 rdma link del pinrxe1

@@ -26,7 +26,7 @@ ibv_devinfo -v -d pinrxe0 | awk '/general_odp_caps/ { on = 1 }
 check "general caps: ODP and implicit ODP" bash -c \
 	'grep -q ODP_SUPPORT$ /tmp/odp-caps && grep -q ODP_SUPPORT_IMPLICIT /tmp/odp-caps'
 check "RC caps: send, receive, write, read, atomic, SRQ receive" bash -c \
-	'sed -n "/rc_odp_caps/,/uc_odp_caps/p" /tmp/odp-caps | grep -c -E \
+	'sed -n "/[[:space:]]rc_odp_caps/,/uc_odp_caps/p" /tmp/odp-caps | grep -c -E \
 	 "SUPPORT_(SEND|RECV|WRITE|READ|ATOMIC|SRQ)$" | grep -qx 6'
 check "XRC caps: send, write, read, atomic, SRQ receive" bash -c \
 	'sed -n "/xrc_odp_caps/,\$p" /tmp/odp-caps | grep -c -E \
