@@ -54,33 +54,43 @@ run() {
 	wait "$pid"
 }
 
-# measure TEST SIZE METRIC ARGS...: every round, rxe then pinrxe; a
-# perftest run whose clock calibration fails under TCG is repeated.
+# measure CSV LABELS TEST SIZE METRIC ARGS...: every round, one run per
+# label of the space-separated LABELS, in that order (rxe: the rdma_rxe
+# pair; pinrxe: the pinrxe pair; pinrxe-odp: the pinrxe pair with
+# perftest's --odp), each appended to CSV; a perftest run whose clock
+# calibration fails under TCG is repeated.
 measure() {
-	local test=$1 size=$2 metric=$3 r kind ns ip out val try
-	shift 3
+	local out_csv=$1 labels=$2 test=$3 size=$4 metric=$5
+	local r label kind ns ip out val try extra
+	shift 5
 	for r in $(seq "$rounds"); do
-		for kind in rxe pinrxe; do
-			if [ "$kind" = rxe ]; then ns= ip=10.20.0.2; else ns=pb ip=10.30.0.2; fi
+		for label in $labels; do
+			kind=pinrxe ns=pb ip=10.30.0.2 extra=()
+			case $label in
+			rxe) kind=rxe ns= ip=10.20.0.2 ;;
+			pinrxe-odp) extra=(--odp) ;;
+			esac
 			val=
 			for try in 1 2 3; do
-				out=$(run "$kind" "$ns" "$ip" "$test" -s "$size" -F "$@")
+				out=$(run "$kind" "$ns" "$ip" "$test" -s "$size" -F \
+					"${extra[@]}" "$@")
 				val=$(echo "$out" | awk -v m="$metric" -v s="$size" '
 					$1 == s && m == "bw_MBps" { print $4; exit }
 					$1 == s && m == "lat_usec" { print $5; exit }')
 				[ -n "$val" ] && break
-				echo "$test $kind round $r try $try gave no result:" >&2
+				echo "$test $label round $r try $try gave no result:" >&2
 				echo "$out" | tail -n 3 >&2
 			done
-			echo "$test,$size,$metric,$kind,$r,${val:-NA}" | tee -a "$csv"
+			echo "$test,$size,$metric,$label,$r,${val:-NA}" |
+				tee -a "$out_csv"
 		done
 	done
 }
 
-measure ib_write_bw 65536 bw_MBps -n 1000
-measure ib_read_bw 65536 bw_MBps -n 1000
-measure ib_send_bw 65536 bw_MBps -n 1000
-measure ib_write_lat 2 lat_usec -n 2000
+measure "$csv" "rxe pinrxe" ib_write_bw 65536 bw_MBps -n 1000
+measure "$csv" "rxe pinrxe" ib_read_bw 65536 bw_MBps -n 1000
+measure "$csv" "rxe pinrxe" ib_send_bw 65536 bw_MBps -n 1000
+measure "$csv" "rxe pinrxe" ib_write_lat 2 lat_usec -n 2000
 ip netns exec pb rdma statistic show link pinrxe0/1
 
 . "$RDMAPIN_TOP/bench/odp.sh"

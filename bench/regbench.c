@@ -105,21 +105,16 @@ static void *fresh(size_t size)
 
 static void side_open(struct side *s, const char *name)
 {
-	struct ibv_device **list = ibv_get_device_list(NULL);
 	struct ibv_qp_init_attr init = {
 		.qp_type = IBV_QPT_RC,
 		.cap = { .max_send_wr = 4, .max_recv_wr = 1,
 			 .max_send_sge = 1, .max_recv_sge = 1 },
 		.sq_sig_all = 1,
 	};
-	int i;
 
-	for (i = 0; list && list[i]; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), name))
-			s->ctx = ibv_open_device(list[i]);
-	ibv_free_device_list(list);
+	s->ctx = open_device_by_name(name);
 	if (!s->ctx)
-		die("cannot open %s", name);
+		die("cannot open %s: %s", name, strerror(errno));
 	s->name = name;
 	s->pd = ibv_alloc_pd(s->ctx);
 	s->cq = ibv_create_cq(s->ctx, 8, NULL, NULL, 0);

@@ -5,6 +5,28 @@
 
 #include "verbs_util.h"
 
+struct ibv_context *open_device_by_name(const char *name)
+{
+	struct ibv_context *ctx = NULL;
+	struct ibv_device **list;
+	int i, err = ENODEV;
+
+	list = ibv_get_device_list(NULL);
+	if (!list)
+		return NULL;
+	for (i = 0; list[i]; i++) {
+		if (strcmp(ibv_get_device_name(list[i]), name))
+			continue;
+		ctx = ibv_open_device(list[i]);
+		err = errno;
+		break;
+	}
+	ibv_free_device_list(list);
+	if (!ctx)
+		errno = err;
+	return ctx;
+}
+
 int roce_v2_ipv4_gid(struct ibv_context *ctx, union ibv_gid *gid)
 {
 	/* An IPv4 address in a GID is mapped: ::ffff:a.b.c.d */

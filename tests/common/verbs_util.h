@@ -11,6 +11,15 @@
 #include <infiniband/verbs.h>
 
 /**
+ * open_device_by_name() - open the RDMA device called @name
+ * @name: its name, e.g. "pinrxe0"
+ *
+ * Return: the context, or NULL with errno set (ENODEV when there is no
+ * such device).
+ */
+struct ibv_context *open_device_by_name(const char *name);
+
+/**
  * roce_v2_ipv4_gid() - the first RoCE v2 GID of port 1 holding an IPv4
  *	address (an IPv4-mapped IPv6 GID)
  * @ctx: the device

@@ -643,17 +643,8 @@ static void hold(const char *ready)
 
 static void open_dev(const char *name)
 {
-	struct ibv_device **list = ibv_get_device_list(NULL);
-	int i;
-
-	CHECK(list, "ibv_get_device_list: %s", strerror(errno));
-	for (i = 0; list[i]; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), name))
-			break;
-	CHECK(list[i], "no device %s", name);
-	ctx = ibv_open_device(list[i]);
-	CHECK(ctx, "ibv_open_device: %s", strerror(errno));
-	ibv_free_device_list(list);
+	ctx = open_device_by_name(name);
+	CHECK(ctx, "open %s: %s", name, strerror(errno));
 	CHECK(!ibv_query_port(ctx, 1, &pattr), "ibv_query_port");
 	sgid_index = roce_v2_ipv4_gid(ctx, &gid);
 	CHECK(sgid_index >= 0, "no RoCEv2 IPv4 GID on %s", name);

@@ -227,16 +227,8 @@ static void check_back_to(const char *what, struct baseline b)
 
 static struct ibv_context *open_dev(const char *name)
 {
-	struct ibv_context *ctx = NULL;
-	struct ibv_device **list;
-	int i, n;
+	struct ibv_context *ctx = open_device_by_name(name);
 
-	list = ibv_get_device_list(&n);
-	CHECK(list, "ibv_get_device_list: %s", strerror(errno));
-	for (i = 0; i < n; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), name))
-			ctx = ibv_open_device(list[i]);
-	ibv_free_device_list(list);
 	CHECK(ctx, "open %s: %s", name, strerror(errno));
 	return ctx;
 }

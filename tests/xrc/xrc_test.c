@@ -145,15 +145,8 @@ static struct ibv_xrcd *open_xrcd(const char *path, int oflags)
 
 static void setup(const char *dev)
 {
-	struct ibv_device **list = ibv_get_device_list(NULL);
-	int i;
-
-	CHECK(list, "ibv_get_device_list");
-	for (i = 0; list[i]; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), dev))
-			ctx = ibv_open_device(list[i]);
-	ibv_free_device_list(list);
-	CHECK(ctx, "open %s", dev);
+	ctx = open_device_by_name(dev);
+	CHECK(ctx, "open %s: %s", dev, strerror(errno));
 	CHECK(ibv_query_port(ctx, 1, &pattr) == 0, "ibv_query_port");
 	find_gid();
 	pd = ibv_alloc_pd(ctx);
