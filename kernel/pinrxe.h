@@ -217,6 +217,22 @@ struct pinrxe_cq {
 };
 
 /**
+ * enum pinrxe_folio_class - folio sizes restrack reports pinned pages by
+ * @PINRXE_FOLIO_4K: base pages (folios smaller than 64 KiB)
+ * @PINRXE_FOLIO_64K: 64 KiB up to, not including, 2 MiB (mTHP)
+ * @PINRXE_FOLIO_2M: 2 MiB up to 1 GiB (PMD-sized THP and huge pages)
+ * @PINRXE_FOLIO_1G: 1 GiB and larger (PUD-sized huge pages)
+ * @PINRXE_FOLIO_NUM_CLASSES: number of classes
+ */
+enum pinrxe_folio_class {
+	PINRXE_FOLIO_4K,
+	PINRXE_FOLIO_64K,
+	PINRXE_FOLIO_2M,
+	PINRXE_FOLIO_1G,
+	PINRXE_FOLIO_NUM_CLASSES,
+};
+
+/**
  * struct pinrxe_seg - a run of pinned pages with consecutive PFNs
  * @pfn: PFN of the first page
  * @npages: pages in the run
@@ -241,6 +257,9 @@ struct pinrxe_seg {
  * @segs: the pinned pages as runs of consecutive PFNs
  * @nsegs: entries used in @segs
  * @writable: pinned with FOLL_WRITE; the pages are dirtied at unpin
+ * @folio_pages: pinned pages by the size of the folio holding them (enum
+ *	pinrxe_folio_class), counted once as they are pinned so that restrack
+ *	reports need not walk the pages
  */
 struct pinrxe_pins {
 	struct mm_struct *mm;
@@ -249,6 +268,7 @@ struct pinrxe_pins {
 	struct pinrxe_seg *segs;
 	unsigned int nsegs;
 	bool writable;
+	unsigned long folio_pages[PINRXE_FOLIO_NUM_CLASSES];
 };
 
 /**

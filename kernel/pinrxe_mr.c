@@ -33,6 +33,7 @@
 #include <linux/sched/mm.h>
 #include <linux/wait_bit.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <net/netlink.h>
@@ -70,7 +71,24 @@ static int pinrxe_charge(struct mm_struct *mm, unsigned long npages)
 	return 0;
 }
 
-/* Append @n pinned pages to the run list, merging consecutive PFNs. */
+/* The restrack size class of the folio holding @page. */
+static enum pinrxe_folio_class pinrxe_folio_class(struct page *page)
+{
+	size_t size = folio_size(page_folio(page));
+
+	if (size >= SZ_1G)
+		return PINRXE_FOLIO_1G;
+	if (size >= SZ_2M)
+		return PINRXE_FOLIO_2M;
+	if (size >= SZ_64K)
+		return PINRXE_FOLIO_64K;
+	return PINRXE_FOLIO_4K;
+}
+
+/*
+ * Append @n pinned pages to the run list, merging consecutive PFNs, and
+ * count them by folio size while the page pointers are at hand.
+ */
 static int pinrxe_add_pages(struct pinrxe_pins *pins, unsigned int *cap,
 			    struct page **pages, unsigned long first,
 			    unsigned int n)
@@ -81,6 +99,7 @@ static int pinrxe_add_pages(struct pinrxe_pins *pins, unsigned int *cap,
 	for (i = 0; i < n; i++) {
 		unsigned long pfn = page_to_pfn(pages[i]);
 
+		pins->folio_pages[pinrxe_folio_class(pages[i])]++;
 		seg = pins->nsegs ? &pins->segs[pins->nsegs - 1] : NULL;
 		if (seg && seg->pfn + seg->npages == pfn &&
 		    seg->npages < UINT_MAX) {

@@ -794,6 +794,31 @@ int pinrxe_advise_mr(struct ib_pd *ibpd,
 	return 0;
 }
 
+/*
+ * A pinned MR's pages, in all and by folio size: how much of the
+ * registration huge pages back is what pinning them costs in
+ * fragmentation (a 4 KiB pin holds its whole folio in place).
+ */
+static int pinrxe_fill_res_pins(struct sk_buff *msg,
+				const struct pinrxe_pins *pins)
+{
+	static const char * const names[] = {
+		[PINRXE_FOLIO_4K] = "folio_4k",
+		[PINRXE_FOLIO_64K] = "folio_64k",
+		[PINRXE_FOLIO_2M] = "folio_2m",
+		[PINRXE_FOLIO_1G] = "folio_1g",
+	};
+	int i;
+
+	if (rdma_nl_put_driver_u64(msg, "pinned_pages", pins->npages))
+		return -EMSGSIZE;
+	for (i = 0; i < PINRXE_FOLIO_NUM_CLASSES; i++)
+		if (rdma_nl_put_driver_u64(msg, names[i],
+					   pins->folio_pages[i]))
+			return -EMSGSIZE;
+	return 0;
+}
+
 /**
  * pinrxe_fill_res_mr_entry() - an MR's driver attributes for
  *	`rdma resource show mr -dd`
@@ -802,7 +827,8 @@ int pinrxe_advise_mr(struct ib_pd *ibpd,
  *
  * User MRs show the path they took (pinrxe_mr_fill_res_path()); ODP MRs
  * whether they are implicit and their fault, page, invalidation and
- * prefetch counts; pinned user MRs the pages they pin.
+ * prefetch counts; pinned user MRs the pages they pin, in all and by
+ * folio size (folio_4k, folio_64k, folio_2m, folio_1g).
  *
  * Return: 0, or -EMSGSIZE when the message is full.
  */
@@ -834,8 +860,7 @@ int pinrxe_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 						   atomic64_read(&modp->stats[i])))
 				goto err;
 	} else if (mr->type == IB_MR_TYPE_USER &&
-		   rdma_nl_put_driver_u64(msg, "pinned_pages",
-					  mr->pins.npages)) {
+		   pinrxe_fill_res_pins(msg, &mr->pins)) {
 		goto err;
 	}
 	nla_nest_end(msg, table);
