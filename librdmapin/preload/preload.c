@@ -109,18 +109,19 @@ __attribute__((constructor)) static void shim_ctor(void)
 	pthread_once(&shim_once, shim_init);
 }
 
+/* @why: librdmapin's explanation of a failure, NULL when it made none. */
 static void debug_line(const char *entry, struct ibv_pd *pd, size_t length,
-		       struct ibv_mr *mr, int err)
+		       struct ibv_mr *mr, int err, const char *why)
 {
 	struct rdmapin_mr_info info;
 	const char *path = "unknown", *reason = "none";
 
 	if (!mr) {
 		fprintf(stderr,
-			SHIM ": %s %s len %zu policy %s: failed: %s (%s)\n",
+			SHIM ": %s %s len %zu policy %s: failed: %s%s%s%s\n",
 			entry, ibv_get_device_name(pd->context->device),
 			length, rdmapin_policy_str(shim.policy), strerror(err),
-			rdmapin_last_error());
+			why ? " (" : "", why ? why : "", why ? ")" : "");
 		return;
 	}
 	if (!rdmapin_mr_info(mr, &info)) {
@@ -205,19 +206,21 @@ static struct ibv_mr *apply_policy(const char *entry, struct ibv_pd *pd,
 				   void *addr, size_t length, uint64_t iova,
 				   unsigned int access)
 {
+	bool lib = iova == (uintptr_t)addr;
 	struct ibv_mr *mr;
 	int err;
 
 	access &= ~IBV_ACCESS_ON_DEMAND;
 	in_policy = true;
-	if (iova == (uintptr_t)addr)
+	if (lib)
 		mr = rdmapin_reg_mr(pd, addr, length, access, shim.policy);
 	else
 		mr = policy_at_iova(pd, addr, length, iova, access);
 	err = mr ? 0 : errno;
 	in_policy = false;
 	if (shim.debug)
-		debug_line(entry, pd, length, mr, err);
+		debug_line(entry, pd, length, mr, err,
+			   lib ? rdmapin_last_error() : NULL);
 	if (!mr)
 		errno = err;
 	return mr;

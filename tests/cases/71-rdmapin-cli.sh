@@ -44,7 +44,11 @@ step "devices"
 "$RDMAPIN" devices
 check "table: rxe0 on veth0, driver rxe" bash -c \
 	"\"$RDMAPIN\" devices | grep -Eq '^rxe0 +[0-9]+ +rxe +veth0 +no +no'"
-check "table: pinrxe1 on veth1, driver pinrxe, pinning information" bash -c \
+# A netdev shows in the namespace it is in (rdma netlink gives its name
+# only there).
+check "table: pinrxe1, driver pinrxe, pinning information, no netdev here" \
+	bash -c "\"$RDMAPIN\" devices | grep -Eq '^pinrxe1 +[0-9]+ +pinrxe +- +yes'"
+check "namespace peer: pinrxe1 on veth1" ip netns exec peer bash -c \
 	"\"$RDMAPIN\" devices | grep -Eq '^pinrxe1 +[0-9]+ +pinrxe +veth1 +yes'"
 odp=False
 ibv_devinfo -v -d pinrxe1 | grep -q "ODP_SUPPORT\b" && odp=True

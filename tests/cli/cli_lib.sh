@@ -47,11 +47,29 @@ counter() {
 print(json.load(sys.stdin)[0]["counters"][sys.argv[1]])' "$2"
 }
 
-# nolock CMD...: CMD with RLIMIT_MEMLOCK at 64 KiB and without
-# CAP_IPC_LOCK, which would exempt it from the limit.
-nolock() {
-	(ulimit -l 64 && exec setpriv --inh-caps=-ipc_lock \
-		--bounding-set=-ipc_lock "$@")
-}
+# /tmp/nolock CMD...: CMD with RLIMIT_MEMLOCK at 64 KiB and without
+# CAP_IPC_LOCK, which would exempt it from the limit.  A script, so that
+# ip netns exec and env can run it; every step execs, so a background
+# job's $! is the program's pid.
+cat >/tmp/nolock <<'SH'
+#!/bin/sh
+ulimit -l 64 || exit 1
+exec setpriv --inh-caps=-ipc_lock --bounding-set=-ipc_lock "$@"
+SH
+chmod +x /tmp/nolock
+nolock() { /tmp/nolock "$@"; }
+
+# /tmp/shim POLICY CMD...: CMD under librdmapin-preload.so with
+# RDMAPIN_POLICY=POLICY ("-": unset) and RDMAPIN_DEBUG=1.
+cat >/tmp/shim <<SH
+#!/bin/sh
+policy=\$1
+shift
+if [ "\$policy" = - ]; then
+	exec env -u RDMAPIN_POLICY RDMAPIN_DEBUG=1 LD_PRELOAD="$SHIM" "\$@"
+fi
+exec env RDMAPIN_POLICY="\$policy" RDMAPIN_DEBUG=1 LD_PRELOAD="$SHIM" "\$@"
+SH
+chmod +x /tmp/shim
 
 export -f json_is exit_is mrs_of counter nolock wait_until

@@ -103,6 +103,10 @@ static int stats_one(const struct cli_opts *opts, const struct cli_io *io)
 		return CLI_EXIT_USAGE;
 	}
 	ret = read_port(&p, dev, port);
+	/* librdmapin says EINVAL for a port the device does not have. */
+	if (ret == EINVAL)
+		return cli_fail(io, "stats", ENODEV, "%s/%" PRIu32 ": no such port",
+				dev, port);
 	if (ret)
 		return cli_fail(io, "stats", ret, "%s/%" PRIu32 ": %s", dev, port,
 				rdmapin_last_error());
