@@ -32,6 +32,7 @@ int rdmapin_mr_list(const char *dev, pid_t pid, struct rdmapin_mr_entry **out,
 	struct rdmapin_mr_vec vec = { .pid = pid };
 	struct rdmapin_nl_dev *devs;
 	size_t ndevs, i;
+	bool found = false;
 	int ret;
 
 	rdmapin_err_clear();
@@ -43,11 +44,12 @@ int rdmapin_mr_list(const char *dev, pid_t pid, struct rdmapin_mr_entry **out,
 	for (i = 0; i < ndevs; i++) {
 		if (dev && strcmp(dev, devs[i].name))
 			continue;
+		found = true;
 		ret = list_dev(devs[i].index, &vec);
 		if (ret)
 			break;
 	}
-	if (!ret && dev && i == ndevs)
+	if (!ret && dev && !found)
 		ret = rdmapin_err(ENODEV, "no RDMA device named %s", dev);
 	else if (ret)
 		rdmapin_err(ret, "listing the MRs of %s: %s", devs[i].name,

@@ -163,12 +163,18 @@ int rdmapin_nl_parse_port_ndev(const struct nlmsghdr *nlh, char *ndev,
 int rdmapin_nl_parse_driver_id(const struct nlmsghdr *nlh, uint64_t *id)
 {
 	struct nlattr *tb[NLDEV_MAX + 1];
+	uint32_t id32;
 	int ret;
 
 	*id = 0;
 	ret = nl_parse_msg(nlh, tb);
 	if (ret || !tb[RDMA_NLDEV_ATTR_UVERBS_DRIVER_ID])
 		return ret;
+	/* The uapi says u64; ib_uverbs in 6.12 sends a u32. */
+	if (!nl_u32(tb[RDMA_NLDEV_ATTR_UVERBS_DRIVER_ID], &id32)) {
+		*id = id32;
+		return 0;
+	}
 	return nl_u64(tb[RDMA_NLDEV_ATTR_UVERBS_DRIVER_ID], id);
 }
 
