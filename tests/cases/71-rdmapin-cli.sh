@@ -23,6 +23,8 @@ cleanup() {
 		kill "$p" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
+	# The programs' own logs, for a failure's diagnosis.
+	cp /tmp/*.log /tmp/*.err "${RDMAPIN_OUT:-/tmp}/" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -53,10 +55,12 @@ check "namespace peer: pinrxe1 on veth1" ip netns exec peer bash -c \
 odp=False
 ibv_devinfo -v -d pinrxe1 | grep -q "ODP_SUPPORT\b" && odp=True
 echo "ibv_devinfo: pinrxe1 offers ODP: $odp"
-check "JSON: both devices, ODP as ibv_devinfo says, indexes as sysfs" json_is \
-	"{x['name']: (x['driver'], x['pinning_info'], x['odp'], x['index']) for x in d} ==
-	 {'rxe0': ('rxe', False, False, $(cat /sys/class/infiniband/rxe0/ibdev_index 2>/dev/null || echo "d[0]['index']")),
-	  'pinrxe1': ('pinrxe', True, $odp, $(cat /sys/class/infiniband/pinrxe1/ibdev_index 2>/dev/null || echo "d[1]['index']"))}" \
+idx() { rdma dev show "$1" | cut -d: -f1; }
+check "JSON: both devices, ODP as ibv_devinfo says, indexes as rdma dev says" \
+	json_is "{x['name']: (x['driver'], x['pinning_info'], x['odp'], x['index'])
+		  for x in d} ==
+		 {'rxe0': ('rxe', False, False, $(idx rxe0)),
+		  'pinrxe1': ('pinrxe', True, $odp, $(idx pinrxe1))}" \
 	"$RDMAPIN" devices --json
 
 step "mr --pid: a pinned, an ODP and an implicit ODP registration on pinrxe1"
@@ -125,6 +129,8 @@ check "mr --pid of a process that is gone: exit 4" exit_is 4 "no process" \
 	"$RDMAPIN" mr --pid "$gone"
 
 step "mr --pid of a running ib_write_bw (server pinrxe1, client rxe0)"
+s0=$(counter pinrxe1 rcvd_pkts)
+r0=$(counter rxe0/1 sent_pkts)
 ip netns exec peer ib_write_bw -d pinrxe1 -x 1 -s 65536 -D 20 -F \
 	>/tmp/bw-srv.log 2>&1 &
 bw_srv=$!
@@ -133,26 +139,30 @@ wait_until 30 ip netns exec peer bash -c "$(declare -f listening); listening"
 ib_write_bw -d rxe0 -x 1 -s 65536 -D 20 -F 192.0.2.2 >/tmp/bw-cli.log 2>&1 &
 bw_cli=$!
 PIDS+=("$bw_cli")
+# Both stopped while they are looked at: however the guest's clock runs,
+# the MRs stay (the kernel completes what is in flight meanwhile).
+check "the client registered" wait_until 60 \
+	json_is "len(d) > 0" "$RDMAPIN" mr --pid "$bw_cli" --json
+kill -STOP "$bw_cli" "$bw_srv"
 check "server's MRs on pinrxe1: pinned, holding pages" mrs_of "$bw_srv" \
 	"len(d) >= 1 and all(m['dev'] == 'pinrxe1' and m['path'] == 'pinned'
 	 and m['pinned_pages'] > 0 and m['comm'] == 'ib_write_bw' for m in d)"
+check "pinned_pages as rdma statistic shows, while it runs (stats)" bash -c \
+	"rdma statistic show link pinrxe1/1 | grep -q \" pinned_pages \$(counter pinrxe1 pinned_pages) \""
+check "and not 0" test "$(counter pinrxe1 pinned_pages)" -gt 0
 check "client's MRs on rxe0: found, details not reported" mrs_of "$bw_cli" \
 	"len(d) >= 1 and all(m['dev'] == 'rxe0' and not m['from_kernel'] for m in d)"
+kill -CONT "$bw_cli" "$bw_srv"
 
-step "stats: counters move with the traffic"
-s0=$(counter pinrxe1 rcvd_pkts)
-r0=$(counter rxe0/1 sent_pkts)
-check "pinned_pages as rdma statistic shows" bash -c \
-	"rdma statistic show link pinrxe1/1 | grep -q \" pinned_pages \$(counter pinrxe1 pinned_pages) \""
-sleep 3
+step "stats: counters moved with the traffic"
+wait "$bw_cli" || perftest_clock_only /tmp/bw-cli.log || fail "ib_write_bw client failed"
+wait "$bw_srv" || perftest_clock_only /tmp/bw-srv.log || fail "ib_write_bw server failed"
+PIDS=()
 s1=$(counter pinrxe1/1 rcvd_pkts)
 r1=$(counter rxe0 sent_pkts)
 echo "pinrxe1 rcvd_pkts $s0 -> $s1, rxe0 sent_pkts $r0 -> $r1"
 check "pinrxe1 rcvd_pkts moved" test "$s1" -gt "$s0"
 check "rxe0 sent_pkts moved" test "$r1" -gt "$r0"
-wait "$bw_cli" || perftest_clock_only /tmp/bw-cli.log || fail "ib_write_bw client failed"
-wait "$bw_srv" || perftest_clock_only /tmp/bw-srv.log || fail "ib_write_bw server failed"
-PIDS=()
 "$RDMAPIN" stats
 check "table: a pinrxe1 and an rxe0 row" bash -c \
 	"\"$RDMAPIN\" stats | grep -Eq '^pinrxe1 +1 +odp_fallbacks +[0-9]+$' &&

@@ -28,6 +28,8 @@ cleanup() {
 		kill "$p" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
+	# The programs' own logs, for a failure's diagnosis.
+	cp /tmp/*.log /tmp/*.err "${RDMAPIN_OUT:-/tmp}/" 2>/dev/null || true
 	PIDS=()
 }
 trap cleanup EXIT

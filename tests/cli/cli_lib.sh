@@ -15,7 +15,7 @@ json_is() {
 	python3 -m json.tool /tmp/last.json >/dev/null || return 1
 	EXPR=$expr python3 -c 'import json, os, sys
 d = json.load(open("/tmp/last.json"))
-ok = eval(os.environ["EXPR"])
+ok = eval("(" + os.environ["EXPR"] + "\n)")
 if not ok:
     print("not true:", os.environ["EXPR"], "of", json.dumps(d)[:2000])
 sys.exit(0 if ok else 1)'
