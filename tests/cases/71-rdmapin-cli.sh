@@ -141,8 +141,8 @@ bw_cli=$!
 PIDS+=("$bw_cli")
 # Both stopped while they are looked at: however the guest's clock runs,
 # the MRs stay (the kernel completes what is in flight meanwhile).
-check "the client registered" wait_until 60 \
-	json_is "len(d) > 0" "$RDMAPIN" mr --pid "$bw_cli" --json
+JSON_QUIET=1 check "the client registered" wait_until 60 \
+	json_is "len(d) > 0" "$RDMAPIN" mr --pid "$bw_cli" --json >/dev/null 2>&1
 kill -STOP "$bw_cli" "$bw_srv"
 check "server's MRs on pinrxe1: pinned, holding pages" mrs_of "$bw_srv" \
 	"len(d) >= 1 and all(m['dev'] == 'pinrxe1' and m['path'] == 'pinned'

@@ -90,10 +90,15 @@ bw_under() {
 		>/tmp/bw-cli.log 2>&1 &
 	cli=$!
 	PIDS+=("$cli")
+	# Stopped while they are looked at (see case 71).
+	JSON_QUIET=1 wait_until 60 json_is "len(d) > 0" "$RDMAPIN" mr --pid "$cli" \
+		--json >/dev/null 2>&1 || rc=1
+	kill -STOP "$cli" "$srv"
 	mrs_of "$cli" "len(d) >= 1 and all(m['dev'] == 'pinrxe0' and
 		m['path'] == '$path' and m['comm'] == 'ib_write_bw' for m in d)" &&
 	mrs_of "$srv" "len(d) >= 1 and all(m['dev'] == 'pinrxe1' and
 		m['path'] == '$path' for m in d)" || rc=1
+	kill -CONT "$cli" "$srv"
 	wait "$cli" || perftest_clock_only /tmp/bw-cli.log || rc=1
 	wait "$srv" || perftest_clock_only /tmp/bw-srv.log || rc=1
 	PIDS=()

@@ -16,7 +16,7 @@ json_is() {
 	EXPR=$expr python3 -c 'import json, os, sys
 d = json.load(open("/tmp/last.json"))
 ok = eval("(" + os.environ["EXPR"] + "\n)")
-if not ok:
+if not ok and not os.environ.get("JSON_QUIET"):
     print("not true:", os.environ["EXPR"], "of", json.dumps(d)[:2000])
 sys.exit(0 if ok else 1)'
 }
@@ -36,7 +36,8 @@ exit_is() {
 # mrs_of PID EXPR: rdmapin mr --pid PID --json shows MRs that make EXPR
 # true (m: the list); waits up to 60 s for the process to register.
 mrs_of() {
-	wait_until 60 json_is "len(d) > 0" "$RDMAPIN" mr --pid "$1" --json >/dev/null
+	JSON_QUIET=1 wait_until 60 json_is "len(d) > 0" "$RDMAPIN" mr --pid "$1" \
+		--json >/dev/null 2>&1
 	"$RDMAPIN" mr --pid "$1"
 	json_is "$2" "$RDMAPIN" mr --pid "$1" --json
 }
