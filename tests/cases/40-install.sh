@@ -17,6 +17,9 @@ check "the plugin is a link to libpinrxe.so.1" bash -c \
 check "libpinrxe.so.1 and its dev link installed" \
 	test -f /usr/lib/x86_64-linux-gnu/libpinrxe.so.1 -a -L /usr/lib/x86_64-linux-gnu/libpinrxe.so
 check "pinrxedv.h installed" test -f /usr/include/infiniband/pinrxedv.h
+check "librdmapin's man pages installed, with a page per function" bash -c \
+	'for f in rdmapin_reg_mr rdmapin_mr_info rdmapin_mr_list rdmapin_dev_stats rdmapin_devices rdmapin_limits rdmapin_last_error; do
+		test -f /usr/share/man/man3/$f.3 || exit 1; done'
 check "its driver file names it" grep -qx "driver pinrxe" /etc/libibverbs.d/pinrxe.driver
 check "DKMS source tree" test -f /usr/src/pinrxe-0.1.0/dkms.conf
 
