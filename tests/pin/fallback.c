@@ -58,24 +58,12 @@
 
 #include "../common/check.h"
 #include "../common/verbs_util.h"
+#include "pin_common.h"
 /* White-box, for the abi test: the provider's command layout. */
 #include "pinrxe.h"
 
-#define KiB 1024UL
-#define MiB (1024 * KiB)
-
 #define RW (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 	    IBV_ACCESS_REMOTE_READ)
-
-struct side {
-	const char *name;
-	struct ibv_context *ctx;
-	struct ibv_pd *pd;
-	struct ibv_cq *cq;
-	struct ibv_qp *qp;
-	union ibv_gid gid;
-	int gid_index;
-};
 
 static struct side local, peer;
 static const char *local_name, *peer_name, *rxe_name, *ext4_file;
@@ -84,79 +72,6 @@ static size_t page_size;
 
 /* --- what the kernel says ------------------------------------------------ */
 
-static long vmstat(const char *name)
-{
-	char key[64];
-	long val = -1, v;
-	FILE *f;
-	int fd;
-
-	/* Fold the per-CPU counts first, so small deltas are exact. */
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			perror("stat_refresh");
-		close(fd);
-	}
-	f = fopen("/proc/vmstat", "re");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", key, &v) == 2)
-		if (!strcmp(key, name))
-			val = v;
-	fclose(f);
-	return val;
-}
-
-static long pins_held(void)
-{
-	long acquired = vmstat("nr_foll_pin_acquired");
-
-	return acquired - vmstat("nr_foll_pin_released");
-}
-
-static uint64_t vm_pin(void)
-{
-	struct rdmapin_limits lim;
-
-	CHECK(rdmapin_limits(0, &lim) == 0, "rdmapin_limits: %s",
-	      strerror(errno));
-	return lim.pinned_bytes;
-}
-
-static long hw_counter(const char *dev, const char *name)
-{
-	char path[160];
-	long val = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path),
-		 "/sys/class/infiniband/%s/ports/1/hw_counters/%s", dev, name);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &val) != 1)
-		val = -1;
-	fclose(f);
-	return val;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-#define WAIT_FOR(secs, cond)						\
-	({								\
-		double end_ = now() + (secs);				\
-		bool ok_;						\
-		while (!(ok_ = (cond)) && now() < end_)			\
-			usleep(20000);					\
-		ok_;							\
-	})
 
 /*
  * The state a test must leave behind as it found it.  The pin count is
@@ -204,50 +119,6 @@ static void check_back_to(const char *what, struct baseline b, long fallbacks)
 
 /* --- devices and an RC connection ---------------------------------------- */
 
-static struct ibv_context *open_dev(const char *name)
-{
-	struct ibv_context *ctx = open_device_by_name(name);
-
-	CHECK(ctx, "open %s: %s", name, strerror(errno));
-	return ctx;
-}
-
-static void side_open(struct side *s, const char *name)
-{
-	s->name = name;
-	s->ctx = open_dev(name);
-	s->pd = ibv_alloc_pd(s->ctx);
-	CHECK(s->pd, "%s: ibv_alloc_pd: %s", name, strerror(errno));
-	s->cq = ibv_create_cq(s->ctx, 64, NULL, NULL, 0);
-	CHECK(s->cq, "%s: ibv_create_cq: %s", name, strerror(errno));
-	s->gid_index = roce_v2_ipv4_gid(s->ctx, &s->gid);
-	CHECK(s->gid_index >= 0, "%s has no RoCEv2 IPv4 GID", name);
-}
-
-static void side_close(struct side *s)
-{
-	CHECK(ibv_destroy_cq(s->cq) == 0, "%s: destroy CQ", s->name);
-	CHECK(ibv_dealloc_pd(s->pd) == 0, "%s: dealloc PD", s->name);
-	CHECK(ibv_close_device(s->ctx) == 0, "%s: close", s->name);
-}
-
-static void qp_create(struct side *s)
-{
-	struct ibv_qp_init_attr init = {
-		.send_cq = s->cq,
-		.recv_cq = s->cq,
-		.cap = {
-			.max_send_wr = 16, .max_recv_wr = 4,
-			.max_send_sge = 1, .max_recv_sge = 1,
-		},
-		.qp_type = IBV_QPT_RC,
-		.sq_sig_all = 1,
-	};
-
-	s->qp = ibv_create_qp(s->pd, &init);
-	CHECK(s->qp, "%s: ibv_create_qp: %s", s->name, strerror(errno));
-}
-
 static void qp_connect(struct side *s, uint32_t dest_qpn,
 		       const union ibv_gid *dgid)
 {
@@ -264,8 +135,8 @@ static void qp_connect(struct side *s, uint32_t dest_qpn,
 
 static void connect_pair(void)
 {
-	qp_create(&local);
-	qp_create(&peer);
+	side_qp_create(&local, 16);
+	side_qp_create(&peer, 16);
 	qp_connect(&local, peer.qp->qp_num, &peer.gid);
 	qp_connect(&peer, local.qp->qp_num, &local.gid);
 }
@@ -962,8 +833,8 @@ static void open_all(void)
 {
 	struct ibv_device_attr_ex attr = {};
 
-	side_open(&local, local_name);
-	side_open(&peer, peer_name);
+	side_open(&local, local_name, 64);
+	side_open(&peer, peer_name, 64);
 	CHECK(ibv_query_device_ex(local.ctx, NULL, &attr) == 0,
 	      "ibv_query_device_ex: %s", strerror(errno));
 	have_odp = attr.odp_caps.general_caps & IBV_ODP_SUPPORT;

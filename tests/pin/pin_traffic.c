@@ -49,70 +49,15 @@
 
 #include "../common/check.h"
 #include "../common/verbs_util.h"
-
-#define KiB 1024UL
-#define MiB (1024 * KiB)
+#include "pin_common.h"
 
 #define RW (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | \
 	    IBV_ACCESS_REMOTE_READ)
-
-/* One device's end of an RC connection. */
-struct side {
-	const char *name;
-	struct ibv_context *ctx;
-	struct ibv_pd *pd;
-	struct ibv_cq *cq;
-	struct ibv_qp *qp;
-	union ibv_gid gid;
-	int gid_index;
-};
 
 static struct side local, peer;
 static size_t page_size;
 
 /* --- what the kernel says ------------------------------------------------ */
-
-static long vmstat(const char *name)
-{
-	char key[64];
-	long val = -1, v;
-	FILE *f;
-	int fd;
-
-	/* Fold the per-CPU counts first, so small deltas are exact. */
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			perror("stat_refresh");
-		close(fd);
-	}
-	f = fopen("/proc/vmstat", "re");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", key, &v) == 2)
-		if (!strcmp(key, name))
-			val = v;
-	fclose(f);
-	return val;
-}
-
-/* FOLL_PIN pins held in the whole system. */
-static long pins_held(void)
-{
-	long acquired = vmstat("nr_foll_pin_acquired");
-
-	return acquired - vmstat("nr_foll_pin_released");
-}
-
-/* VmPin of this process, in bytes. */
-static uint64_t vm_pin(void)
-{
-	struct rdmapin_limits lim;
-
-	CHECK(rdmapin_limits(0, &lim) == 0, "rdmapin_limits: %s",
-	      strerror(errno));
-	return lim.pinned_bytes;
-}
 
 /* VmPin of another process, in bytes, from /proc/PID/status. */
 static long vm_pin_of(pid_t pid)
@@ -135,39 +80,8 @@ static long vm_pin_of(pid_t pid)
 /* The device's pinned_pages gauge (`rdma statistic`, hw_counters). */
 static long pinned_pages(const char *dev)
 {
-	char path[128];
-	long val = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path),
-		 "/sys/class/infiniband/%s/ports/1/hw_counters/pinned_pages",
-		 dev);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &val) != 1)
-		val = -1;
-	fclose(f);
-	return val;
+	return hw_counter(dev, "pinned_pages");
 }
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Poll a condition for up to @secs; deregistration after death is async. */
-#define WAIT_FOR(secs, cond)						\
-	({								\
-		double end_ = now() + (secs);				\
-		bool ok_;						\
-		while (!(ok_ = (cond)) && now() < end_)			\
-			usleep(20000);					\
-		ok_;							\
-	})
 
 /* The state before a test, and the check that it is back after it. */
 struct baseline {
@@ -225,50 +139,6 @@ static void check_back_to(const char *what, struct baseline b)
 
 /* --- devices and an RC connection ---------------------------------------- */
 
-static struct ibv_context *open_dev(const char *name)
-{
-	struct ibv_context *ctx = open_device_by_name(name);
-
-	CHECK(ctx, "open %s: %s", name, strerror(errno));
-	return ctx;
-}
-
-static void side_open(struct side *s, const char *name)
-{
-	s->name = name;
-	s->ctx = open_dev(name);
-	s->pd = ibv_alloc_pd(s->ctx);
-	CHECK(s->pd, "%s: ibv_alloc_pd: %s", name, strerror(errno));
-	s->cq = ibv_create_cq(s->ctx, 256, NULL, NULL, 0);
-	CHECK(s->cq, "%s: ibv_create_cq: %s", name, strerror(errno));
-	s->gid_index = roce_v2_ipv4_gid(s->ctx, &s->gid);
-	CHECK(s->gid_index >= 0, "%s has no RoCEv2 IPv4 GID", name);
-}
-
-static void side_close(struct side *s)
-{
-	CHECK(ibv_destroy_cq(s->cq) == 0, "%s: destroy CQ", s->name);
-	CHECK(ibv_dealloc_pd(s->pd) == 0, "%s: dealloc PD", s->name);
-	CHECK(ibv_close_device(s->ctx) == 0, "%s: close", s->name);
-}
-
-static void qp_create(struct side *s)
-{
-	struct ibv_qp_init_attr init = {
-		.send_cq = s->cq,
-		.recv_cq = s->cq,
-		.cap = {
-			.max_send_wr = 64, .max_recv_wr = 4,
-			.max_send_sge = 1, .max_recv_sge = 1,
-		},
-		.qp_type = IBV_QPT_RC,
-		.sq_sig_all = 1,
-	};
-
-	s->qp = ibv_create_qp(s->pd, &init);
-	CHECK(s->qp, "%s: ibv_create_qp: %s", s->name, strerror(errno));
-}
-
 /*
  * RESET to RTS, connected to @dest_qpn at @dgid.  A short retransmission
  * timeout and few retries: a peer that died must fail its QP quickly.
@@ -290,8 +160,8 @@ static void qp_connect(struct side *s, uint32_t dest_qpn,
 
 static void connect_pair(void)
 {
-	qp_create(&local);
-	qp_create(&peer);
+	side_qp_create(&local, 64);
+	side_qp_create(&peer, 64);
 	qp_connect(&local, peer.qp->qp_num, &peer.gid);
 	qp_connect(&peer, local.qp->qp_num, &local.gid);
 }
@@ -752,10 +622,10 @@ static void __attribute__((noreturn)) kill_victim(struct rendezvous *rv)
 	int n, i;
 
 	fill(buf, len, 6);
-	side_open(&v, local.name);
+	side_open(&v, local.name, 256);
 	mr = ibv_reg_mr(v.pd, buf, len, RW);
 	CHECK(mr, "victim: register: %s", strerror(errno));
-	qp_create(&v);
+	side_qp_create(&v, 64);
 	qp_connect(&v, rv->peer_qpn, &peer.gid);
 	rv->victim_qpn = v.qp->qp_num;
 	rv->victim_addr = (uintptr_t)buf;
@@ -794,7 +664,7 @@ static void kill_round(int round, struct ibv_mr *pmr, uint8_t *pbuf,
 	pid_t pid;
 
 	CHECK(rv != MAP_FAILED, "mmap rendezvous");
-	qp_create(&peer);
+	side_qp_create(&peer, 64);
 	rv->peer_qpn = peer.qp->qp_num;
 	rv->peer_addr = (uintptr_t)pbuf;
 	rv->peer_rkey = pmr->rkey;
@@ -938,8 +808,8 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	side_open(&local, argv[1]);
-	side_open(&peer, argv[2]);
+	side_open(&local, argv[1], 256);
+	side_open(&peer, argv[2], 256);
 	for (j = 3; j < argc; j++) {
 		for (i = 0; i < n; i++)
 			if (!strcmp(argv[j], tests[i].name))

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* What the pinning tests with traffic share; see pin_common.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <rdmapin.h>
+
+#include "../common/check.h"
+#include "../common/verbs_util.h"
+#include "pin_common.h"
+
+long vmstat(const char *name)
+{
+	char key[64];
+	long val = -1, v;
+	FILE *f;
+	int fd;
+
+	/* Fold the per-CPU counts first, so small deltas are exact. */
+	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			perror("stat_refresh");
+		close(fd);
+	}
+	f = fopen("/proc/vmstat", "re");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &v) == 2)
+		if (!strcmp(key, name))
+			val = v;
+	fclose(f);
+	return val;
+}
+
+long pins_held(void)
+{
+	long acquired = vmstat("nr_foll_pin_acquired");
+
+	return acquired - vmstat("nr_foll_pin_released");
+}
+
+uint64_t vm_pin(void)
+{
+	struct rdmapin_limits lim;
+
+	CHECK(rdmapin_limits(0, &lim) == 0, "rdmapin_limits: %s",
+	      strerror(errno));
+	return lim.pinned_bytes;
+}
+
+long hw_counter(const char *dev, const char *name)
+{
+	char path[160];
+	long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path),
+		 "/sys/class/infiniband/%s/ports/1/hw_counters/%s", dev, name);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &val) != 1)
+		val = -1;
+	fclose(f);
+	return val;
+}
+
+double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct ibv_context *open_dev(const char *name)
+{
+	struct ibv_context *ctx = open_device_by_name(name);
+
+	CHECK(ctx, "open %s: %s", name, strerror(errno));
+	return ctx;
+}
+
+void side_open(struct side *s, const char *name, int cqe)
+{
+	s->name = name;
+	s->ctx = open_dev(name);
+	s->pd = ibv_alloc_pd(s->ctx);
+	CHECK(s->pd, "%s: ibv_alloc_pd: %s", name, strerror(errno));
+	s->cq = ibv_create_cq(s->ctx, cqe, NULL, NULL, 0);
+	CHECK(s->cq, "%s: ibv_create_cq: %s", name, strerror(errno));
+	s->gid_index = roce_v2_ipv4_gid(s->ctx, &s->gid);
+	CHECK(s->gid_index >= 0, "%s has no RoCEv2 IPv4 GID", name);
+}
+
+void side_close(struct side *s)
+{
+	CHECK(ibv_destroy_cq(s->cq) == 0, "%s: destroy CQ", s->name);
+	CHECK(ibv_dealloc_pd(s->pd) == 0, "%s: dealloc PD", s->name);
+	CHECK(ibv_close_device(s->ctx) == 0, "%s: close", s->name);
+}
+
+void side_qp_create(struct side *s, uint32_t max_send_wr)
+{
+	struct ibv_qp_init_attr init = {
+		.send_cq = s->cq,
+		.recv_cq = s->cq,
+		.cap = {
+			.max_send_wr = max_send_wr, .max_recv_wr = 4,
+			.max_send_sge = 1, .max_recv_sge = 1,
+		},
+		.qp_type = IBV_QPT_RC,
+		.sq_sig_all = 1,
+	};
+
+	s->qp = ibv_create_qp(s->pd, &init);
+	CHECK(s->qp, "%s: ibv_create_qp: %s", s->name, strerror(errno));
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What the pinning tests with traffic share (pin_traffic.c, fallback.c):
+ * the kernel's pin counts, VmPin and device counters, polling, and the
+ * two ends of an RC connection between two devices.  Failures stop the
+ * program through CHECK() (../common/check.h).
+ */
+#ifndef RDMAPIN_TEST_PIN_COMMON_H
+#define RDMAPIN_TEST_PIN_COMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <unistd.h>
+#include <infiniband/verbs.h>
+
+#define KiB 1024UL
+#define MiB (1024 * KiB)
+
+/* A /proc/vmstat counter, per-CPU counts folded first; -1 if absent. */
+long vmstat(const char *name);
+/* FOLL_PIN pins held in the whole system. */
+long pins_held(void);
+/* VmPin of this process, in bytes. */
+uint64_t vm_pin(void);
+/* A port-1 hardware counter of @dev (`rdma statistic`); -1 if absent. */
+long hw_counter(const char *dev, const char *name);
+/* CLOCK_MONOTONIC in seconds. */
+double now(void);
+
+/* Poll @cond for up to @secs seconds; its last value. */
+#define WAIT_FOR(secs, cond)						\
+	({								\
+		double end_ = now() + (secs);				\
+		bool ok_;						\
+		while (!(ok_ = (cond)) && now() < end_)			\
+			usleep(20000);					\
+		ok_;							\
+	})
+
+/* One device's end of an RC connection. */
+struct side {
+	const char *name;
+	struct ibv_context *ctx;
+	struct ibv_pd *pd;
+	struct ibv_cq *cq;
+	struct ibv_qp *qp;
+	union ibv_gid gid;
+	int gid_index;
+};
+
+/* Open the device called @name, or stop the test. */
+struct ibv_context *open_dev(const char *name);
+/* Open @name with a PD, a CQ of @cqe entries and its RoCE v2 IPv4 GID. */
+void side_open(struct side *s, const char *name, int cqe);
+void side_close(struct side *s);
+/* An RC QP on the side's CQ, every WR signaled, one SGE, 4 receives. */
+void side_qp_create(struct side *s, uint32_t max_send_wr);
+
+#endif /* RDMAPIN_TEST_PIN_COMMON_H */
