@@ -56,6 +56,7 @@
 
 #include <rdmapin.h>
 
+#include "../common/caps.h"
 #include "../common/check.h"
 #include "../common/verbs_util.h"
 #include "pin_common.h"
@@ -119,33 +120,21 @@ static void check_back_to(const char *what, struct baseline b, long fallbacks)
 
 /* --- devices and an RC connection ---------------------------------------- */
 
-static void qp_connect(struct side *s, uint32_t dest_qpn,
-		       const union ibv_gid *dgid)
-{
-	static const struct rc_conn_params p = {
-		.mtu = IBV_MTU_1024, .rd_atomic = 4, .timeout = 14,
-		.retry_cnt = 7, .rnr_retry = 7, .min_rnr_timer = 1,
-		.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ,
-	};
-	const char *step = "?";
-	int ret = rc_connect(s->qp, dest_qpn, dgid, s->gid_index, &p, &step);
-
-	CHECK(ret == 0, "%s: to %s: %s", s->name, step, strerror(ret));
-}
+/* The RC connection between the two devices. */
+static const struct rc_conn_params conn = {
+	.mtu = IBV_MTU_1024, .rd_atomic = 4, .timeout = 14,
+	.retry_cnt = 7, .rnr_retry = 7, .min_rnr_timer = 1,
+	.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ,
+};
 
 static void connect_pair(void)
 {
-	side_qp_create(&local, 16);
-	side_qp_create(&peer, 16);
-	qp_connect(&local, peer.qp->qp_num, &peer.gid);
-	qp_connect(&peer, local.qp->qp_num, &local.gid);
+	sides_connect(&local, &peer, 16, &conn);
 }
 
 static void disconnect_pair(void)
 {
-	CHECK(ibv_destroy_qp(local.qp) == 0, "destroy %s QP", local.name);
-	CHECK(ibv_destroy_qp(peer.qp) == 0, "destroy %s QP", peer.name);
-	local.qp = peer.qp = NULL;
+	sides_disconnect(&local, &peer);
 }
 
 /* The peer moves @len bytes between its @pmr and @lmr at @laddr. */
@@ -503,21 +492,6 @@ static void test_abi(void)
 }
 
 /* --- memlock -------------------------------------------------------------- */
-
-static int drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -1;
-	data[0].effective &= ~(1U << CAP_IPC_LOCK);
-	data[0].permitted &= ~(1U << CAP_IPC_LOCK);
-	data[0].inheritable &= ~(1U << CAP_IPC_LOCK);
-	return syscall(SYS_capset, &hdr, data);
-}
 
 static struct ibv_mr *reg(void *p, size_t len, uint32_t flags, int *err,
 			  bool plain)

@@ -120,3 +120,28 @@ void side_qp_create(struct side *s, uint32_t max_send_wr)
 	s->qp = ibv_create_qp(s->pd, &init);
 	CHECK(s->qp, "%s: ibv_create_qp: %s", s->name, strerror(errno));
 }
+
+void side_connect(struct side *s, uint32_t dest_qpn, const union ibv_gid *dgid,
+		  const struct rc_conn_params *p)
+{
+	const char *step = "?";
+	int ret = rc_connect(s->qp, dest_qpn, dgid, s->gid_index, p, &step);
+
+	CHECK(ret == 0, "%s: to %s: %s", s->name, step, strerror(ret));
+}
+
+void sides_connect(struct side *a, struct side *b, uint32_t max_send_wr,
+		   const struct rc_conn_params *p)
+{
+	side_qp_create(a, max_send_wr);
+	side_qp_create(b, max_send_wr);
+	side_connect(a, b->qp->qp_num, &b->gid, p);
+	side_connect(b, a->qp->qp_num, &a->gid, p);
+}
+
+void sides_disconnect(struct side *a, struct side *b)
+{
+	CHECK(ibv_destroy_qp(a->qp) == 0, "destroy %s QP", a->name);
+	CHECK(ibv_destroy_qp(b->qp) == 0, "destroy %s QP", b->name);
+	a->qp = b->qp = NULL;
+}

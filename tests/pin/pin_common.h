@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <infiniband/verbs.h>
 
+#include "../common/verbs_util.h"
+
 #define KiB 1024UL
 #define MiB (1024 * KiB)
 
@@ -55,5 +57,13 @@ void side_open(struct side *s, const char *name, int cqe);
 void side_close(struct side *s);
 /* An RC QP on the side's CQ, every WR signaled, one SGE, 4 receives. */
 void side_qp_create(struct side *s, uint32_t max_send_wr);
+/* Take the side's QP from RESET to RTS, connected to @dest_qpn at @dgid. */
+void side_connect(struct side *s, uint32_t dest_qpn, const union ibv_gid *dgid,
+		  const struct rc_conn_params *p);
+/* A QP on each side (side_qp_create()), connected to each other. */
+void sides_connect(struct side *a, struct side *b, uint32_t max_send_wr,
+		   const struct rc_conn_params *p);
+/* Destroy the QPs sides_connect() made. */
+void sides_disconnect(struct side *a, struct side *b);
 
 #endif /* RDMAPIN_TEST_PIN_COMMON_H */

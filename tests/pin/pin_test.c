@@ -32,6 +32,8 @@
 
 #include <rdmapin.h>
 
+#include "../common/caps.h"
+
 #define MiB (1024UL * 1024)
 
 static struct ibv_context *ctx;
@@ -363,21 +365,6 @@ static void test_odp_no_pin(void)
 		ibv_dereg_mr(mr);
 	}
 	munmap(p, len);
-}
-
-static int drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -1;
-	data[0].effective &= ~(1U << CAP_IPC_LOCK);
-	data[0].permitted &= ~(1U << CAP_IPC_LOCK);
-	data[0].inheritable &= ~(1U << CAP_IPC_LOCK);
-	return syscall(SYS_capset, &hdr, data);
 }
 
 /* Runs in a child without CAP_IPC_LOCK and with a 1 MiB memlock limit. */

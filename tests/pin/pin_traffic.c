@@ -140,37 +140,24 @@ static void check_back_to(const char *what, struct baseline b)
 /* --- devices and an RC connection ---------------------------------------- */
 
 /*
- * RESET to RTS, connected to @dest_qpn at @dgid.  A short retransmission
+ * The RC connection between the two devices.  A short retransmission
  * timeout and few retries: a peer that died must fail its QP quickly.
  */
-static void qp_connect(struct side *s, uint32_t dest_qpn,
-		       const union ibv_gid *dgid)
-{
-	static const struct rc_conn_params p = {
-		.mtu = IBV_MTU_1024, .rd_atomic = 16,
-		.timeout = 12,		/* 4.096 us * 2^12: about 17 ms */
-		.retry_cnt = 3, .rnr_retry = 3, .min_rnr_timer = 1,
-		.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ,
-	};
-	const char *step = "?";
-	int ret = rc_connect(s->qp, dest_qpn, dgid, s->gid_index, &p, &step);
-
-	CHECK(ret == 0, "%s: to %s: %s", s->name, step, strerror(ret));
-}
+static const struct rc_conn_params conn = {
+	.mtu = IBV_MTU_1024, .rd_atomic = 16,
+	.timeout = 12,		/* 4.096 us * 2^12: about 17 ms */
+	.retry_cnt = 3, .rnr_retry = 3, .min_rnr_timer = 1,
+	.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ,
+};
 
 static void connect_pair(void)
 {
-	side_qp_create(&local, 64);
-	side_qp_create(&peer, 64);
-	qp_connect(&local, peer.qp->qp_num, &peer.gid);
-	qp_connect(&peer, local.qp->qp_num, &local.gid);
+	sides_connect(&local, &peer, 64, &conn);
 }
 
 static void disconnect_pair(void)
 {
-	CHECK(ibv_destroy_qp(local.qp) == 0, "destroy %s QP", local.name);
-	CHECK(ibv_destroy_qp(peer.qp) == 0, "destroy %s QP", peer.name);
-	local.qp = peer.qp = NULL;
+	sides_disconnect(&local, &peer);
 }
 
 static int post_rdma(struct side *s, enum ibv_wr_opcode op,
@@ -626,7 +613,7 @@ static void __attribute__((noreturn)) kill_victim(struct rendezvous *rv)
 	mr = ibv_reg_mr(v.pd, buf, len, RW);
 	CHECK(mr, "victim: register: %s", strerror(errno));
 	side_qp_create(&v, 64);
-	qp_connect(&v, rv->peer_qpn, &peer.gid);
+	side_connect(&v, rv->peer_qpn, &peer.gid, &conn);
 	rv->victim_qpn = v.qp->qp_num;
 	rv->victim_addr = (uintptr_t)buf;
 	rv->victim_rkey = mr->rkey;
@@ -676,7 +663,7 @@ static void kill_round(int round, struct ibv_mr *pmr, uint8_t *pbuf,
 
 	CHECK(WAIT_FOR(60, __atomic_load_n(&rv->ready, __ATOMIC_ACQUIRE)),
 	      "kill %d: the victim did not come up", round);
-	qp_connect(&peer, rv->victim_qpn, &local.gid);
+	side_connect(&peer, rv->victim_qpn, &local.gid, &conn);
 	vpages = rv->victim_len / page_size;
 	CHECK(pins_added(b, vpages), "kill %d: the victim holds %ld pins, "
 	      "want %ld", round, pins_held() - b.pins, vpages);
