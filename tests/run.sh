@@ -34,6 +34,12 @@ report() {
 		failed=$((failed + 1))
 		failures+=("$1")
 		printf 'FAIL  %-40s %4ss  (exit %s, log %s)\n' "$1" "$3" "$2" "$4"
+		# A kernel splat is shown whole (run-guest prints it); otherwise
+		# the end of the log says what failed.
+		if grep -q '^run-guest: the kernel log from the first splat' "$4"; then
+			sed -n '/^run-guest: kernel log shows a splat/,/^run-guest: the kernel log from/p;/^  kernel| /p' "$4" |
+				head -n 90 | sed 's/^/      | /'
+		fi
 		tail -n 15 "$4" | sed 's/^/      | /'
 	fi
 }

@@ -157,6 +157,12 @@ splat='BUG:|WARNING:|Oops|refcount_t:|possible circular locking|possible recursi
 if grep -E -n "$splat" "$log" >"$out/splat.log" 2>/dev/null; then
 	echo "run-guest: kernel log shows a splat ($log):" >&2
 	head -20 "$out/splat.log" >&2
+	# The splat itself (RIP, registers, call trace), so that a failure
+	# seen only in CI's output can still be diagnosed.
+	first=$(head -1 "$out/splat.log" | cut -d: -f1)
+	echo "run-guest: the kernel log from the first splat line:" >&2
+	sed -n "$((first > 5 ? first - 5 : 1)),$((first + 60))p" "$log" |
+		sed 's/^/  kernel| /' >&2
 	exit 126
 fi
 rm -f "$out/splat.log"
