@@ -1131,7 +1131,8 @@ void pinrxe_xfer_cleanup(struct pinrxe_qp *qp);
 enum ib_qp_state pinrxe_xfer_enter(struct pinrxe_qp *qp);
 unsigned long pinrxe_xfer_retrans_jiffies(struct pinrxe_qp *qp);
 void pinrxe_qp_rcv(struct pinrxe_qp *qp, struct sk_buff *skb);
-struct sk_buff *pinrxe_xfer_next_pkt(struct sk_buff_head *q);
+struct sk_buff *pinrxe_xfer_next_pkt(struct pinrxe_qp *qp,
+				     struct sk_buff_head *q);
 int pinrxe_psn_cmp(u32 a, u32 b);
 struct sk_buff *pinrxe_xfer_pkt(struct pinrxe_qp *qp,
 				const struct pinrxe_av *av, u8 opcode,

@@ -365,7 +365,7 @@ int pinrxe_completer(struct pinrxe_qp *qp)
 		return 0;
 	}
 
-	skb = pinrxe_xfer_next_pkt(&qp->comp.pkts);
+	skb = pinrxe_xfer_next_pkt(qp, &qp->comp.pkts);
 	if (!skb)
 		return -EAGAIN;
 	pkt = pinrxe_skb_pkt(skb);

@@ -32,6 +32,7 @@ static const struct rdma_stat_desc pinrxe_stat_descs[] = {
 	[PINRXE_CNT_DROP_QP_BUSY].name = "rcv_drop_qp_busy",
 	[PINRXE_CNT_DROP_QKEY].name = "rcv_drop_qkey",
 	[PINRXE_CNT_DROP_NO_RWQE].name = "rcv_drop_no_recv_wqe",
+	[PINRXE_CNT_DROP_PATH].name = "rcv_drop_path",
 	[PINRXE_CNT_DUP_REQ].name = "duplicate_request",
 	[PINRXE_CNT_RETRANS].name = "retransmissions",
 	[PINRXE_CNT_TIMEOUT].name = "retry_timeouts",

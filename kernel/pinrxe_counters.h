@@ -38,6 +38,9 @@
  * @PINRXE_CNT_DROP_QP_BUSY: the QP had too many packets queued already
  * @PINRXE_CNT_DROP_QKEY: UD packet with the wrong Q_Key
  * @PINRXE_CNT_DROP_NO_RWQE: UD packet with no receive WQE posted
+ * @PINRXE_CNT_DROP_PATH: packet for a connected QP from another address
+ *	than the QP's path (IP source not the path's destination, or IP
+ *	destination not its source)
  * @PINRXE_CNT_DUP_REQ: duplicate requests answered again
  * @PINRXE_CNT_RETRANS: times a requester went back to resend
  * @PINRXE_CNT_TIMEOUT: retransmission timeouts
@@ -80,6 +83,7 @@ enum pinrxe_counter {
 	PINRXE_CNT_DROP_QP_BUSY,
 	PINRXE_CNT_DROP_QKEY,
 	PINRXE_CNT_DROP_NO_RWQE,
+	PINRXE_CNT_DROP_PATH,
 	PINRXE_CNT_DUP_REQ,
 	PINRXE_CNT_RETRANS,
 	PINRXE_CNT_TIMEOUT,

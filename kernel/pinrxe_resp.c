@@ -795,7 +795,7 @@ int pinrxe_responder(struct pinrxe_qp *qp)
 	state = pinrxe_xfer_enter(qp);
 	if (state == IB_QPS_RESET)
 		return -EAGAIN;
-	skb = pinrxe_xfer_next_pkt(&qp->resp.pkts);
+	skb = pinrxe_xfer_next_pkt(qp, &qp->resp.pkts);
 	if (!skb)
 		return -EAGAIN;
 	/* Requests count from RTR on; before, and in ERR, they are dropped. */

@@ -8,8 +8,11 @@
  * here needs no lock; only the packet queues (filled from softirq) and the
  * timers (which only set a flag and schedule the task) cross contexts.
  */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/jiffies.h>
 #include <linux/skbuff.h>
+#include <net/ipv6.h>
 
 #include "pinrxe.h"
 #include "pinrxe_counters.h"
@@ -220,20 +223,56 @@ void pinrxe_qp_rcv(struct pinrxe_qp *qp, struct sk_buff *skb)
 	pinrxe_task_run(qp, what, true);
 }
 
+/*
+ * A connected QP takes packets only from the other end of its path: the
+ * IP source must be the path's destination and the IP destination its
+ * source (IBA 17.2.3's check of the GRH's GIDs, which RoCEv2 carries as
+ * IP addresses).  Anyone on the network can address a QP number; without
+ * this, any host could inject into a connection whose PSN it guesses.
+ * The path is stable here: modify_qp changes it with the task stopped.
+ * Packets a device sends itself come from its own address, which is then
+ * also the path's destination, so loopback passes the same check.
+ */
+static bool pinrxe_xfer_path_ok(struct pinrxe_qp *qp, struct sk_buff *skb)
+{
+	const struct pinrxe_av *av = &qp->av;
+
+	if (pinrxe_qp_is_ud(qp))
+		return true;
+	if (ip_hdr(skb)->version == 4)
+		return av->network_type == RDMA_NETWORK_IPV4 &&
+		       ip_hdr(skb)->saddr == av->daddr.v4.s_addr &&
+		       ip_hdr(skb)->daddr == av->saddr.v4.s_addr;
+	return av->network_type == RDMA_NETWORK_IPV6 &&
+	       ipv6_addr_equal(&ipv6_hdr(skb)->saddr, &av->daddr.v6) &&
+	       ipv6_addr_equal(&ipv6_hdr(skb)->daddr, &av->saddr.v6);
+}
+
 /**
  * pinrxe_xfer_next_pkt() - take the oldest packet of a receive queue
- * @q: qp->resp.pkts or qp->comp.pkts; from the QP's task
+ * @qp: the QP whose queue it is; from its task
+ * @q: qp->resp.pkts or qp->comp.pkts
+ *
+ * Packets of a connected QP that do not come from its path are dropped
+ * and counted here, where the path cannot change under the check.
  *
  * Return: the packet, or NULL when there is none.
  */
-struct sk_buff *pinrxe_xfer_next_pkt(struct sk_buff_head *q)
+struct sk_buff *pinrxe_xfer_next_pkt(struct pinrxe_qp *qp,
+				     struct sk_buff_head *q)
 {
 	struct sk_buff *skb;
 
-	spin_lock_bh(&q->lock);
-	skb = __skb_dequeue(q);
-	spin_unlock_bh(&q->lock);
-	return skb;
+	for (;;) {
+		spin_lock_bh(&q->lock);
+		skb = __skb_dequeue(q);
+		spin_unlock_bh(&q->lock);
+		if (!skb || pinrxe_xfer_path_ok(qp, skb))
+			return skb;
+		pinrxe_counter_inc(to_pdev(qp->ibqp.device),
+				   PINRXE_CNT_DROP_PATH);
+		kfree_skb(skb);
+	}
 }
 
 /**
