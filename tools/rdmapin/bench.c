@@ -94,9 +94,9 @@ const struct cli_cmd cli_cmd_bench = {
 		"                registrations up to 4 MiB: every path in a few minutes\n"
 		"  --help        this text\n\n"
 		"Exit status 0 when every figure was measured, 1 when some could not\n"
-		"be (NA in the CSV, reasons in DIR/failures.log) or the run failed.\n"
-		"RDMAPIN_BENCH_DIR overrides where the engine is (default\n"
-		RDMAPIN_BENCH_DIR ").\n",
+		"be (NA in the CSV, reasons in DIR/failures.log) or the run failed.\n\n"
+		"engine directory: " RDMAPIN_BENCH_DIR "\n"
+		"                  (RDMAPIN_BENCH_DIR overrides)\n",
 	.accepts = CLI_OPT_BENCH | CLI_OPT_NO_JSON,
 	.run = run_bench,
 };
