@@ -20,8 +20,8 @@ Every table cell is min / median / max over the rounds (registration: over
 the repetitions); every ratio divides medians.
 
 Exit status: 0, also when a target fails (the report says FAIL); 2 when an
-input file cannot be read; 3 with --check-targets when a measured target
-fails.
+input file cannot be read (or the report cannot be written); 3 with
+--check-targets when a measured target fails.
 """
 import argparse
 import csv
@@ -664,7 +664,7 @@ def registration_section(data, plots):
            "pinning faults every page in), backed by transparent huge pages "
            "(thp) or hugetlbfs 2 MiB pages (hugetlb), on-demand paging (odp), "
            "and ODP followed by a synchronous prefetch (odp_prefetch).  "
-           "stock rdma_rxe offers the pinned modes only.  *rxe / pinrxe*: "
+           "Stock rdma_rxe offers the pinned modes only.  *rxe / pinrxe*: "
            "rxe's time over pinrxe's in the same mode (above 1: pinrxe is "
            "faster).  *memcpy time*: how long memcpy takes to copy a buffer "
            "of that size at the bandwidth measured for the nearest block "
@@ -767,7 +767,7 @@ def reference_section(data):
 
 def history_section(path):
     out = ["## History", "",
-           "What each change to pinrxe's data path gained, as recorded in "
+           "What each optimisation of pinrxe gained, as recorded in "
            "bench/history.md by whoever made it.  Numbers there come from "
            "their runs; the tables above are this run's.", ""]
     try:
@@ -871,6 +871,12 @@ def targets(data):
     return out
 
 
+def over_pinned(data, test, size, dev):
+    """DEV's median bandwidth over pinrxe's with pinned memory."""
+    return ratio(data.med(test, size, "bw_MBps", dev),
+                 data.med(test, size, "bw_MBps", "pinrxe"))
+
+
 def targets_section(data, verdicts, plots):
     count = {v: sum(1 for x in verdicts if x.verdict == v)
              for v in ("PASS", "FAIL", "not measured")}
@@ -895,10 +901,8 @@ def targets_section(data, verdicts, plots):
         for s in sizes:
             row = [human(s)]
             for test in BW_TESTS:
-                pin = data.med(test, s, "bw_MBps", "pinrxe")
                 for dev in ("pinrxe-odp", "pinrxe-odp-prefetch"):
-                    row.append(times(ratio(data.med(test, s, "bw_MBps", dev),
-                                           pin)))
+                    row.append(times(over_pinned(data, test, s, dev)))
             rows.append(row)
         out += table(["size"] + ["%s %s / pinrxe" % (t, d) for t in BW_TESTS
                                  for d in ("odp", "odp-prefetch")], rows)
@@ -906,8 +910,8 @@ def targets_section(data, verdicts, plots):
         for test in BW_TESTS:
             for dev in ("pinrxe-odp", "pinrxe-odp-prefetch"):
                 series.append(("%s %s" % (test, dev), {
-                    s: ratio(middle(v), data.med(test, s, "bw_MBps", "pinrxe"))
-                    for s, v in bw_points(data, test, "bw_MBps", dev).items()}))
+                    s: over_pinned(data, test, s, dev)
+                    for s in bw_points(data, test, "bw_MBps", dev)}))
         out += plots.lines("odp_vs_pinned", "ODP bandwidth / pinned bandwidth "
                            "on pinrxe", "message size", "ODP / pinned", series,
                            refs=[(1, "pinned = 1"),
@@ -922,7 +926,7 @@ def header(data, plots):
     meta = dict(data.meta)
     out = ["# pinrxe benchmark report", ""]
     if data.meta:
-        out += table(["", ""], [[k, v] for k, v in data.meta])
+        out += table(["this run", ""], [[k, v] for k, v in data.meta])
     else:
         out += ["No meta.csv: the machine and the run are not described.", ""]
     if meta.get("quick", "").strip().lower() in ("1", "yes", "true"):
@@ -952,6 +956,28 @@ def notes_section(notes, plots):
     return ["## Notes on this report", ""] + ["- " + n for n in out] + [""]
 
 
+def write_report(d, data, history, notes):
+    """Writes D/report.md and D/plots/; returns the report's path, the
+    Plots and the verdicts on the targets."""
+    plots = Plots(os.path.join(d, "plots"))
+    verdicts = targets(data)
+    body = targets_section(data, verdicts, plots)
+    body += bandwidth_section(data, plots)
+    body += atomic_section(data, plots)
+    body += latency_section(data, plots)
+    body += registration_section(data, plots)
+    body += first_access_section(data)
+    body += reference_section(data)
+    body += history
+    body += notes_section(notes, plots)
+    report = header(data, plots) + body
+
+    path = os.path.join(d, "report.md")
+    with open(path, "w") as f:
+        f.write("\n".join(report).rstrip("\n") + "\n")
+    return path, plots, verdicts
+
+
 def main():
     p = argparse.ArgumentParser(
         description="Write DIR/report.md and DIR/plots/ from the CSV files "
@@ -979,22 +1005,11 @@ def main():
         notes.append("no measurements: bench.csv, reg.csv and ref.csv are "
                      "missing or empty")
 
-    plots = Plots(os.path.join(args.dir, "plots"))
-    verdicts = targets(data)
-    body = targets_section(data, verdicts, plots)
-    body += bandwidth_section(data, plots)
-    body += atomic_section(data, plots)
-    body += latency_section(data, plots)
-    body += registration_section(data, plots)
-    body += first_access_section(data)
-    body += reference_section(data)
-    body += history
-    body += notes_section(notes, plots)
-    report = header(data, plots) + body
-
-    path = os.path.join(args.dir, "report.md")
-    with open(path, "w") as f:
-        f.write("\n".join(report).rstrip("\n") + "\n")
+    try:
+        path, plots, verdicts = write_report(args.dir, data, history, notes)
+    except OSError as e:
+        print("report.py: cannot write the report: %s" % e, file=sys.stderr)
+        return 2
 
     for n in notes:
         print("report.py: %s" % n, file=sys.stderr)
