@@ -151,6 +151,22 @@ print("bench.csv, reg.csv, ref.csv, meta.csv: %s" % ("bad" if bad else "good"))
 sys.exit(1 if bad else 0)
 PY
 check "report.md written" test -s "$OUT/report.md"
+# pngs_made: report.py drew its plots (setup.sh installs gnuplot).
+pngs_made() {
+	local f n=0
+	for f in "$OUT"/plots/*.png; do
+		[ -s "$f" ] && [ "$(head -c 4 "$f" | od -An -tx1 | tr -d ' ')" = 89504e47 ] ||
+			return 1
+		n=$((n + 1))
+	done
+	echo "$n PNG plots"
+	[ "$n" -gt 0 ]
+}
+if command -v gnuplot >/dev/null; then
+	check "its plots are PNG files" pngs_made
+else
+	echo "gnuplot is not installed: no plots to check (scripts/setup.sh installs it)"
+fi
 head -n 20 "$OUT/report.md"
 
 step "nothing left behind"
