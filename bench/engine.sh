@@ -80,8 +80,8 @@ fi
 UDP_SIZES=(1024 8192)
 LAT_ITERS=1000
 
-# bw_iters SIZE: about 32 MiB a run (under a second at rxe's speed in an
-# emulated guest), at most 10000 messages.
+# bw_iters SIZE: about 32 MiB a run (a second or so at rdma_rxe's speed in
+# an emulated guest, less at pinrxe's), at most 10000 messages.
 bw_iters() {
 	local n=$(((32 << 20) / $1))
 	[ "$n" -gt 10000 ] && n=10000

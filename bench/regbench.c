@@ -152,27 +152,23 @@ static size_t huge_round(size_t size)
 
 /*
  * The AnonHugePages of the mapping that starts at @addr, in bytes; -1
- * when smaps cannot tell.
+ * when smaps cannot tell.  A mapping's first line in smaps is
+ * "START-END PERMS ...", its fields follow as "NAME: VALUE".
  */
 static long long anon_huge_bytes(const void *addr)
 {
-	char line[256], want[32];
+	unsigned long start, end;
 	long long kb = -1;
+	char line[256];
 	bool in = false;
 	FILE *f = fopen("/proc/self/smaps", "r");
 
 	if (!f)
 		return -1;
-	snprintf(want, sizeof(want), "%lx-", (unsigned long)(uintptr_t)addr);
 	while (fgets(line, sizeof(line), f)) {
-		if (strchr(line, '-') && line[0] != ' ' &&
-		    strncmp(line, "AnonHugePages", 13)) {
-			/* A mapping's first line: "start-end perms ...". */
-			if (strchr(line, ' ') > strchr(line, '-'))
-				in = !strncmp(line, want, strlen(want));
-			continue;
-		}
-		if (in && sscanf(line, "AnonHugePages: %lld kB", &kb) == 1)
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			in = start == (uintptr_t)addr;
+		else if (in && sscanf(line, "AnonHugePages: %lld kB", &kb) == 1)
 			break;
 	}
 	fclose(f);
