@@ -40,7 +40,7 @@ set -uo pipefail
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=/dev/null
 . "$bench_dir/paths.sh"
-# shellcheck source=net.sh
+# shellcheck source=bench/net.sh
 . "$bench_dir/net.sh"
 
 say() { echo "rdmapin bench: $*"; }
@@ -95,7 +95,7 @@ RXE_NET=(rpb-rxe0 rpb-rxe1) RXE_IP=(198.18.0.1 198.18.0.2) RXE_TABLE=18180
 PIN_NET=(rpb-pin0 rpb-pin1) PIN_IP=(198.18.1.1 198.18.1.2) PIN_TABLE=18182
 RXE_DEV=(rxe_b0 rxe_b1) PIN_DEV=(pinrxe_b0 pinrxe_b1)
 PERFTEST_PORT=18600 IPERF_PORT=18601
-LOADED=() SAVED_HUGEPAGES= WORK=
+LOADED=() SAVED_HUGEPAGES='' WORK=''
 
 cleanup() {
 	local m p
@@ -222,9 +222,10 @@ setup_devices() {
 			die "rdma link add ${PIN_DEV[i]} type pinrxe failed"
 	done
 	for i in 0 1; do
-		wait_for 30 gid_index "${RXE_DEV[i]}" "${RXE_IP[i]}" >/dev/null &&
-			wait_for 30 gid_index "${PIN_DEV[i]}" "${PIN_IP[i]}" >/dev/null ||
+		if ! wait_for 30 gid_index "${RXE_DEV[i]}" "${RXE_IP[i]}" >/dev/null ||
+		   ! wait_for 30 gid_index "${PIN_DEV[i]}" "${PIN_IP[i]}" >/dev/null; then
 			die "the devices never got the RoCE v2 GIDs of their addresses"
+		fi
 		GID[${RXE_DEV[i]}]=$(gid_index "${RXE_DEV[i]}" "${RXE_IP[i]}")
 		GID[${PIN_DEV[i]}]=$(gid_index "${PIN_DEV[i]}" "${PIN_IP[i]}")
 	done
@@ -279,7 +280,7 @@ listening() {
 # device 1, client on device 0; their output in $WORK/server.log and
 # $WORK/client.log.  Prints why when the run failed.
 perftest_pair() {
-	local label=$1 test=$2 dev ns= ip nsx=() env=() extra=() spid crc=0 src=0
+	local label=$1 test=$2 dev ns='' ip nsx=() env=() extra=() spid crc=0 src=0
 	shift 2
 	if [ "$label" = rxe ]; then
 		dev=("${RXE_DEV[@]}") ip=${RXE_IP[1]}
@@ -356,7 +357,7 @@ failure() {
 
 # measure ROUND KIND TEST SIZE LABEL ARGS...: one figure, up to three tries.
 measure() {
-	local round=$1 kind=$2 test=$3 size=$4 label=$5 try val= why bw mpps
+	local round=$1 kind=$2 test=$3 size=$4 label=$5 try val='' why bw mpps
 	shift 5
 	DONE=$((DONE + 1))
 	for try in 1 2 3; do

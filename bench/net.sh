@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the benchmark engine (bench/engine.sh).
 #
 # self_pair NS A B IPA IPB TABLE: a veth pair with both ends in one network

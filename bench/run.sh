@@ -30,10 +30,10 @@ if [ "${RDMAPIN_BENCH_QUICK:-0}" = 1 ]; then
 fi
 [ -n "${RDMAPIN_BENCH_ROUNDS:-}" ] && args+=(--rounds "$RDMAPIN_BENCH_ROUNDS")
 
-[ -x "$build/tools/rdmapin/rdmapin" ] && [ -x "$build/bench/regbench" ] || {
+if [ ! -x "$build/tools/rdmapin/rdmapin" ] || [ ! -x "$build/bench/regbench" ]; then
 	echo "bench: build first (make, or cmake --build $build)" >&2
 	exit 1
-}
+fi
 rm -rf "$out/guest" "$out/plots"
 rm -f "$out"/{bench,reg,ref,meta}.csv "$out/report.md" "$out/failures.log"
 
