@@ -4,8 +4,12 @@
  * changed.  LD_PRELOAD=librdmapin-preload.so RDMAPIN_POLICY=pin|odp|auto
  * makes every memory registration through libibverbs follow the policy
  * (rdmapin_reg_mr()); without RDMAPIN_POLICY each entry point calls the
- * real one straight away.  RDMAPIN_DEBUG=1 prints one line per registration
- * with the path it took.  See rdmapin-preload(7).
+ * real one straight away.  RDMAPIN_PREFETCH=1 prefetches every on-demand
+ * paging registration, the program's own or the policy's, synchronously
+ * and whole, before the program gets it (ibv_advise_mr), so that no
+ * traffic waits for page faults.  RDMAPIN_DEBUG=1 prints one line per
+ * registration with the path it took, and one per prefetch.  See
+ * rdmapin-preload(7).
  *
  * libibverbs exports ibv_reg_mr@IBVERBS_1.0 (the 1.0 compat layer's, whose
  * PD is a wrapper), ibv_reg_mr@@IBVERBS_1.1, ibv_reg_mr_iova@@IBVERBS_1.7
@@ -60,11 +64,18 @@ static struct {
 	dv_supported_fn dv_supported;
 	bool active;		/* RDMAPIN_POLICY names a policy */
 	enum rdmapin_policy policy;
+	bool prefetch;		/* RDMAPIN_PREFETCH=1 */
 	bool debug;
 } shim;
 
 static pthread_once_t shim_once = PTHREAD_ONCE_INIT;
 static __thread bool in_policy;
+/*
+ * Inside a real entry point the shim called for the program: libibverbs's
+ * ibv_reg_mr calls ibv_reg_mr_iova2 through the PLT, which comes back to
+ * the shim; only the outermost call prefetches.
+ */
+static __thread bool in_real;
 
 static void *real(const char *name, const char *version)
 {
@@ -79,6 +90,21 @@ static void *real(const char *name, const char *version)
 	return fn;
 }
 
+static void prefetch_init(void)
+{
+	const char *p = getenv("RDMAPIN_PREFETCH");
+
+	if (!p || !*p || !strcmp(p, "0"))
+		return;
+	if (strcmp(p, "1")) {
+		fprintf(stderr,
+			SHIM ": RDMAPIN_PREFETCH=%s is not 0 or 1: nothing is prefetched\n",
+			p);
+		return;
+	}
+	shim.prefetch = true;
+}
+
 static void shim_init(void)
 {
 	const char *s = getenv("RDMAPIN_POLICY");
@@ -89,6 +115,8 @@ static void shim_init(void)
 	shim.reg_mr_iova = (reg_mr_iova_fn)real("ibv_reg_mr_iova", "IBVERBS_1.7");
 	shim.reg_mr_iova2 = (reg_mr_iova2_fn)real("ibv_reg_mr_iova2",
 						  "IBVERBS_1.8");
+	shim.debug = d && !strcmp(d, "1");
+	prefetch_init();
 	if (!s || !*s)
 		return;		/* no policy: every call goes straight through */
 	if (rdmapin_policy_parse(s, &shim.policy)) {
@@ -98,7 +126,6 @@ static void shim_init(void)
 		return;
 	}
 	shim.active = true;
-	shim.debug = d && !strcmp(d, "1");
 }
 
 /* Settle the environment before main(), so that a bad value is reported
@@ -201,6 +228,91 @@ static struct ibv_mr *policy_at_iova(struct ibv_pd *pd, void *addr,
 				 access | IBV_ACCESS_ON_DEMAND);
 }
 
+/* ibv_advise_mr() takes 32-bit SGE lengths: larger MRs go in pieces. */
+#define PREFETCH_PIECE (1UL << 30)
+
+/*
+ * RDMAPIN_PREFETCH: make all of @mr, an ODP MR of @length bytes at @iova,
+ * resident now, writable when the MR is.  A failure leaves the MR as it
+ * is, on-demand paging serving each access, and is told under
+ * RDMAPIN_DEBUG only: the program asked for nothing of this.
+ */
+static void prefetch(struct ibv_pd *pd, struct ibv_mr *mr, uint64_t iova,
+		     size_t length, unsigned int access)
+{
+	bool wr = access & IBV_ACCESS_LOCAL_WRITE;
+	struct ibv_sge sge = { .lkey = mr->lkey };
+	int saved = errno, ret = 0;
+	size_t done = 0;
+
+	if (!mr->addr && length == SIZE_MAX) {
+		if (shim.debug)
+			fprintf(stderr,
+				SHIM ": prefetch %s: implicit ODP (the whole address space): nothing prefetched\n",
+				ibv_get_device_name(pd->context->device));
+		return;
+	}
+	while (done < length && !ret) {
+		sge.addr = iova + done;
+		sge.length = length - done < PREFETCH_PIECE ?
+				     (uint32_t)(length - done) : PREFETCH_PIECE;
+		ret = ibv_advise_mr(pd, wr ? IBV_ADVISE_MR_ADVICE_PREFETCH_WRITE :
+					     IBV_ADVISE_MR_ADVICE_PREFETCH,
+				    IBV_ADVISE_MR_FLAG_FLUSH, &sge, 1);
+		done += sge.length;
+	}
+	if (shim.debug)
+		fprintf(stderr,
+			SHIM ": prefetch %s len %zu lkey 0x%" PRIx32 " %s: %s%s\n",
+			ibv_get_device_name(pd->context->device), length,
+			mr->lkey, wr ? "PREFETCH_WRITE" : "PREFETCH",
+			ret ? "failed: " : "done", ret ? strerror(ret) : "");
+	if (ret && shim.debug)
+		fprintf(stderr,
+			SHIM ": the MR stays registered; its pages fault in as they are used\n");
+	errno = saved;
+}
+
+/* Before calling a real entry point: is this the outermost call? */
+static bool real_enter(void)
+{
+	bool outer = !in_real;
+
+	in_real = true;
+	return outer;
+}
+
+/*
+ * After it: a registration the program made itself, prefetched if it is
+ * ODP and this is the outermost call.
+ */
+static struct ibv_mr *real_leave(bool outer, struct ibv_pd *pd,
+				 struct ibv_mr *mr, uint64_t iova,
+				 size_t length, unsigned int access)
+{
+	if (!outer)
+		return mr;
+	in_real = false;
+	if (mr && shim.prefetch && !in_policy &&
+	    (access & IBV_ACCESS_ON_DEMAND))
+		prefetch(pd, mr, iova, length, access);
+	return mr;
+}
+
+/* Did the policy make @mr an ODP registration? */
+static bool policy_made_odp(struct ibv_mr *mr)
+{
+	struct rdmapin_mr_info info;
+
+	if (shim.policy == RDMAPIN_POLICY_ODP)
+		return true;
+	if (shim.policy != RDMAPIN_POLICY_AUTO)
+		return false;
+	return !rdmapin_mr_info(mr, &info) &&
+	       (info.path == RDMAPIN_PATH_ODP ||
+		info.path == RDMAPIN_PATH_ODP_IMPLICIT);
+}
+
 /* The policy's registration; the access flags' ODP bit is the policy's. */
 static struct ibv_mr *apply_policy(const char *entry, struct ibv_pd *pd,
 				   void *addr, size_t length, uint64_t iova,
@@ -221,12 +333,18 @@ static struct ibv_mr *apply_policy(const char *entry, struct ibv_pd *pd,
 	if (shim.debug)
 		debug_line(entry, pd, length, mr, err,
 			   lib ? rdmapin_last_error() : NULL);
+	if (mr && shim.prefetch && policy_made_odp(mr))
+		prefetch(pd, mr, iova, length, access);
 	if (!mr)
 		errno = err;
 	return mr;
 }
 
-/* No policy, or a registration librdmapin makes for the shim. */
+/*
+ * No policy, or a registration librdmapin makes for the shim: the real
+ * entry point (whose ODP registrations RDMAPIN_PREFETCH still prefetches
+ * when they are the program's own).
+ */
 static bool passthrough(void)
 {
 	pthread_once(&shim_once, shim_init);
@@ -239,8 +357,14 @@ __attribute__((symver("ibv_reg_mr@@IBVERBS_1.1")))
 struct ibv_mr *preload_reg_mr_1_1(struct ibv_pd *pd, void *addr,
 				  size_t length, int access)
 {
-	if (passthrough())
-		return shim.reg_mr_1_1(pd, addr, length, access);
+	bool outer;
+
+	if (passthrough()) {
+		outer = real_enter();
+		return real_leave(outer, pd,
+				  shim.reg_mr_1_1(pd, addr, length, access),
+				  (uintptr_t)addr, length, (unsigned int)access);
+	}
 	return apply_policy("ibv_reg_mr", pd, addr, length, (uintptr_t)addr,
 			    (unsigned int)access);
 }
@@ -267,8 +391,15 @@ __attribute__((symver("ibv_reg_mr_iova@@IBVERBS_1.7")))
 struct ibv_mr *preload_reg_mr_iova(struct ibv_pd *pd, void *addr,
 				   size_t length, uint64_t iova, int access)
 {
-	if (passthrough())
-		return shim.reg_mr_iova(pd, addr, length, iova, access);
+	bool outer;
+
+	if (passthrough()) {
+		outer = real_enter();
+		return real_leave(outer, pd,
+				  shim.reg_mr_iova(pd, addr, length, iova,
+						   access),
+				  iova, length, (unsigned int)access);
+	}
 	return apply_policy("ibv_reg_mr_iova", pd, addr, length, iova,
 			    (unsigned int)access);
 }
@@ -281,7 +412,14 @@ struct ibv_mr *preload_reg_mr_iova2(struct ibv_pd *pd, void *addr,
 				    size_t length, uint64_t iova,
 				    unsigned int access)
 {
-	if (passthrough())
-		return shim.reg_mr_iova2(pd, addr, length, iova, access);
+	bool outer;
+
+	if (passthrough()) {
+		outer = real_enter();
+		return real_leave(outer, pd,
+				  shim.reg_mr_iova2(pd, addr, length, iova,
+						    access),
+				  iova, length, access);
+	}
 	return apply_policy("ibv_reg_mr_iova2", pd, addr, length, iova, access);
 }

@@ -90,3 +90,15 @@ check "it sees pinrxe0 through the one provider copy libibverbs loaded" \
 	bash -c '/tmp/dv | grep -q "pinrxedv: pinned"'
 rdma link del pinrxe0
 check "modprobe -r pinrxe" modprobe -r pinrxe
+
+step "the benchmark, installed where rdmapin bench looks for it"
+bench=$(rdmapin bench --help | sed -n 's/^engine directory: //p')
+echo "engine directory: $bench"
+check "rdmapin is installed and names its engine directory" test -n "$bench"
+check "the engine and its helpers are there" bash -c \
+	"test -x '$bench/engine.sh' -a -x '$bench/regbench' -a -x '$bench/memcpybench' \
+	 -a -f '$bench/report.py' -a -f '$bench/net.sh' -a -f '$bench/paths.sh'"
+check "paths.sh names the installed preload shim" bash -c \
+	". '$bench/paths.sh'; test -f \"\$RDMAPIN_PRELOAD_SO\" &&
+	 case \$RDMAPIN_PRELOAD_SO in $RDMAPIN_BUILD/*) false ;; esac"
+check "the installed helpers run" bash -c "'$bench/memcpybench' --seconds 0.1 4096 | grep -q '^4096 '"

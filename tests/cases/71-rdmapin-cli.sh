@@ -39,8 +39,11 @@ check "no command: exit 2" exit_is 2 "usage: rdmapin" "$RDMAPIN"
 check "unknown option: exit 2" exit_is 2 "unknown option '--bogus'" \
 	"$RDMAPIN" mr --bogus
 check "bad --pid: exit 2" exit_is 2 "not 'x'" "$RDMAPIN" mr --pid x
-check "bench: not yet implemented, exit 5" exit_is 5 "not yet implemented" \
-	"$RDMAPIN" bench
+check "bench: a bad --rounds, exit 2" exit_is 2 "rounds wants a number from 1 to 100" \
+	"$RDMAPIN" bench --rounds 0
+check "bench without its engine: exit 1, where it looked" exit_is 1 \
+	"no benchmark engine at /nonexistent/engine.sh" \
+	env RDMAPIN_BENCH_DIR=/nonexistent "$RDMAPIN" bench --quick
 
 step "devices"
 "$RDMAPIN" devices

@@ -4,7 +4,10 @@
 # memlock limit without CAP_IPC_LOCK, with its reason; every registration
 # entry point (tests/cli/preload_entry.c); no variable: the same behaviour
 # as without the shim; a bad value: one message, and the program still
-# works.
+# works.  RDMAPIN_PREFETCH=1: an ODP MR (the program's own or the policy's)
+# is resident right after registration (every page faulted, counted by
+# pinrxe per MR), without it none is; a prefetch that fails leaves the MR
+# usable and says so under RDMAPIN_DEBUG.
 # guest-timeout: 900
 . "$RDMAPIN_TOP/tests/lib.sh"
 . "$RDMAPIN_TOP/tests/cli/cli_lib.sh"
@@ -178,6 +181,73 @@ done
 check "preload_entry under bogus: the program's own choices" bash -c \
 	"env LD_PRELOAD=\"$SHIM\" RDMAPIN_POLICY=bogus \"$ENTRY\" pinrxe0 >/tmp/entry.log; \
 	[ \$(grep -c ' pinned none\$' /tmp/entry.log) = 6 ]"
+
+step "RDMAPIN_PREFETCH=1: ODP registrations resident before any traffic"
+# prefetch_case ENV EXTRA EXPR: ibv_rc_pingpong's server (pinrxe1, 1 MiB,
+# options EXTRA) under the shim with the ENV assignments and
+# RDMAPIN_DEBUG=1; right after it registered, before any traffic, its one
+# MR makes EXPR true (d: the list); then the client, the same way,
+# exchanges with it.
+prefetch_case() {
+	local envs=$1 extra=$2 expr=$3 srv rc=0
+	# shellcheck disable=SC2086
+	ip netns exec peer env LD_PRELOAD="$SHIM" RDMAPIN_DEBUG=1 $envs \
+		ibv_rc_pingpong -d pinrxe1 -g 1 -s 1048576 -n 20 -c $extra \
+		>/tmp/pf-srv.log 2>&1 &
+	srv=$!
+	PIDS+=("$srv")
+	mrs_of "$srv" "len(d) == 1 and $expr" || rc=1
+	wait_until 30 ip netns exec peer bash -c "$(declare -f listening); listening"
+	# shellcheck disable=SC2086
+	timeout 120 env LD_PRELOAD="$SHIM" RDMAPIN_DEBUG=1 $envs \
+		ibv_rc_pingpong -d pinrxe0 -g 1 -s 1048576 -n 20 -c $extra \
+		192.0.2.2 >/tmp/pf-cli.log 2>&1 || rc=1
+	wait "$srv" || rc=1
+	PIDS=()
+	grep '^librdmapin-preload' /tmp/pf-srv.log || true
+	tail -n 2 /tmp/pf-cli.log
+	return $rc
+}
+resident="d[0]['path'] == 'odp' and d[0]['odp']['pages_faulted'] == 256 and
+	d[0]['odp']['prefetches'] >= 1"
+check "the program's own ODP MR (-o): all 256 pages resident" \
+	prefetch_case RDMAPIN_PREFETCH=1 -o "$resident"
+check "its debug line: the whole MR, PREFETCH_WRITE, done" grep -q \
+	'^librdmapin-preload: prefetch pinrxe1 len 1048576 lkey 0x[0-9a-f]* PREFETCH_WRITE: done$' \
+	/tmp/pf-srv.log
+check "without RDMAPIN_PREFETCH: no page resident before traffic" \
+	prefetch_case "" -o "d[0]['path'] == 'odp' and
+		d[0]['odp']['pages_faulted'] == 0 and d[0]['odp']['prefetches'] == 0"
+check "and the shim prefetched nothing" bash -c '! grep -q prefetch /tmp/pf-srv.log'
+check "RDMAPIN_PREFETCH=0: the same" \
+	prefetch_case RDMAPIN_PREFETCH=0 -o "d[0]['odp']['pages_faulted'] == 0"
+check "policy odp: the policy's ODP MR resident" \
+	prefetch_case "RDMAPIN_POLICY=odp RDMAPIN_PREFETCH=1" "" "$resident"
+check "policy pin: pinned, nothing to prefetch" \
+	prefetch_case "RDMAPIN_POLICY=pin RDMAPIN_PREFETCH=1" "" \
+	"d[0]['path'] == 'pinned'"
+check "and no prefetch line" bash -c '! grep -q prefetch /tmp/pf-srv.log'
+# Read-only memory registered for writing with ODP: the registration
+# stands, the write prefetch cannot.
+ro_odp() {
+	env LD_PRELOAD="$SHIM" RDMAPIN_PREFETCH=1 "$@" "$ENTRY" pinrxe0 65536 \
+		ro-odp >/tmp/ro.log 2>/tmp/ro.err
+	local rc=$?
+	cat /tmp/ro.log /tmp/ro.err
+	[ "$rc" = 0 ] && grep -qx 'ro-odp odp none' /tmp/ro.log
+}
+check "a failed prefetch: the MR registered, usable and deregistered" \
+	ro_odp RDMAPIN_DEBUG=1
+check "the failure is on stderr under RDMAPIN_DEBUG" bash -c \
+	"grep -q '^librdmapin-preload: prefetch pinrxe0 len 65536 .* PREFETCH_WRITE: failed: ' /tmp/ro.err &&
+	 grep -q 'the MR stays registered' /tmp/ro.err"
+ro_odp_silent() { ro_odp && [ ! -s /tmp/ro.err ]; }
+check "and silent without it" ro_odp_silent
+check "RDMAPIN_PREFETCH=yes: one message, nothing prefetched" bash -c \
+	"env LD_PRELOAD=\"$SHIM\" RDMAPIN_PREFETCH=yes RDMAPIN_DEBUG=1 \"$ENTRY\" pinrxe0 65536 ro-odp \
+		>/tmp/ro.log 2>/tmp/ro.err; cat /tmp/ro.err;
+	 [ \$(grep -c 'RDMAPIN_PREFETCH=yes is not 0 or 1' /tmp/ro.err) = 1 ] &&
+	 ! grep -q 'prefetch pinrxe0' /tmp/ro.err"
 
 step "nothing left"
 for dev in pinrxe0 pinrxe1; do

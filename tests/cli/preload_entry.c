@@ -6,6 +6,11 @@
  * pinrxe reports it (rdmapin_mr_info()).
  *
  * usage: preload_entry DEV [LENGTH]
+ *        preload_entry DEV LENGTH ro-odp
+ * The second form registers read-only memory once, with write access and
+ * IBV_ACCESS_ON_DEMAND: on-demand paging accepts the registration, but
+ * the shim's RDMAPIN_PREFETCH cannot make the pages writable, so its
+ * prefetch fails, and the MR must stay usable (deregistration works).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,7 +52,7 @@ int main(int argc, char **argv)
 	int i, bad = 0;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: preload_entry DEV [LENGTH]\n");
+		fprintf(stderr, "usage: preload_entry DEV [LENGTH [ro-odp]]\n");
 		return 2;
 	}
 	list = ibv_get_device_list(NULL);
@@ -55,6 +60,18 @@ int main(int argc, char **argv)
 		if (!strcmp(ibv_get_device_name(list[i]), argv[1]))
 			ctx = ibv_open_device(list[i]);
 	pd = ctx ? ibv_alloc_pd(ctx) : NULL;
+	if (argc > 3 && !strcmp(argv[3], "ro-odp")) {
+		buf = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
+		if (!pd || buf == MAP_FAILED) {
+			fprintf(stderr, "preload_entry: cannot open %s\n",
+				argv[1]);
+			return 1;
+		}
+		return report("ro-odp",
+			      (ibv_reg_mr)(pd, buf, len,
+					   (int)(access | IBV_ACCESS_ON_DEMAND)));
+	}
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (!pd || buf == MAP_FAILED) {

@@ -25,7 +25,7 @@ enum cli_exit {
 	CLI_EXIT_USAGE = 2,		/* bad command line */
 	CLI_EXIT_NOT_SUPPORTED = 3,	/* the device cannot report this */
 	CLI_EXIT_NOT_FOUND = 4,		/* no such device, port or process */
-	CLI_EXIT_NOT_IMPLEMENTED = 5,	/* the subcommand is not there yet */
+	/* 5 was "not yet implemented" (bench, before it was); kept free. */
 };
 
 /* Where a subcommand writes: stdout and stderr, or test buffers. */
@@ -41,6 +41,9 @@ struct cli_opts {
 	pid_t pid;		/* --pid, 0 when absent */
 	const char *dev;	/* --dev */
 	const char *target;	/* the one positional argument (stats) */
+	const char *out;	/* bench --out, NULL when absent */
+	unsigned int rounds;	/* bench --rounds, 0 when absent */
+	bool quick;		/* bench --quick */
 };
 
 /* Which options a subcommand accepts. */
@@ -48,7 +51,12 @@ enum {
 	CLI_OPT_PID = 1 << 0,
 	CLI_OPT_DEV = 1 << 1,
 	CLI_OPT_TARGET = 1 << 2,
+	CLI_OPT_BENCH = 1 << 3,		/* --out, --rounds, --quick */
+	CLI_OPT_NO_JSON = 1 << 4,	/* the command has no JSON output */
 };
+
+/* bench --rounds: at most this many. */
+#define CLI_BENCH_MAX_ROUNDS 100
 
 struct cli_cmd {
 	const char *name;
@@ -64,11 +72,22 @@ extern const struct cli_cmd cli_cmd_devices, cli_cmd_mr, cli_cmd_stats,
 /* The whole command: returns an exit code (enum cli_exit). */
 int cli_main(int argc, char **argv, const struct cli_io *io);
 
+/*
+ * rdmapin bench after parsing: as root (@root), exec the engine in the
+ * benchmark directory (env RDMAPIN_BENCH_DIR, else the installed one);
+ * returns only on failure, with an exit code.  Separate from the
+ * command's run() so that the unit tests can drive it either way.
+ */
+int cli_bench_exec(const struct cli_opts *opts, const struct cli_io *io,
+		   bool root);
+
 /* Parse a subcommand's arguments (argv[0] is the subcommand's name). */
 int cli_parse(const struct cli_cmd *cmd, int argc, char **argv,
 	      struct cli_opts *opts, const struct cli_io *io);
 /* "DEV" or "DEV/PORT" -> dev (copied into @dev), port (1 when absent). */
 int cli_parse_target(const char *s, char *dev, size_t devlen, uint32_t *port);
+/* bench --rounds: 1 to CLI_BENCH_MAX_ROUNDS, decimal; -EINVAL otherwise. */
+int cli_parse_rounds(const char *s, unsigned int *rounds);
 /* A positive decimal process id; -1 for anything else. */
 pid_t cli_parse_pid(const char *s);
 

@@ -69,6 +69,21 @@ pid_t cli_parse_pid(const char *s)
 	return (pid_t)v;
 }
 
+int cli_parse_rounds(const char *s, unsigned int *rounds)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 1 || v > CLI_BENCH_MAX_ROUNDS)
+		return -EINVAL;
+	*rounds = (unsigned int)v;
+	return 0;
+}
+
 int cli_parse_target(const char *s, char *dev, size_t devlen, uint32_t *port)
 {
 	const char *slash = strchr(s, '/');
@@ -93,6 +108,33 @@ int cli_parse_target(const char *s, char *dev, size_t devlen, uint32_t *port)
 	return 0;
 }
 
+/* --out, --quick and --rounds (rdmapin bench's); -1 when accepted. */
+static int parse_bench_opt(const struct cli_cmd *cmd, const struct cli_io *io,
+			   int c, struct cli_opts *opts)
+{
+	const char *name = c == 'o' ? "--out" : c == 'r' ? "--rounds" :
+						   "--quick";
+
+	if (!(cmd->accepts & CLI_OPT_BENCH))
+		return usage_error(cmd, io, "no option %s", name);
+	switch (c) {
+	case 'q':
+		opts->quick = true;
+		break;
+	case 'o':
+		if (!*optarg)
+			return usage_error(cmd, io, "--out wants a directory");
+		opts->out = optarg;
+		break;
+	default:
+		if (cli_parse_rounds(optarg, &opts->rounds))
+			return usage_error(cmd, io,
+					   "--rounds wants a number from 1 to %d, not '%s'",
+					   CLI_BENCH_MAX_ROUNDS, optarg);
+	}
+	return -1;
+}
+
 int cli_parse(const struct cli_cmd *cmd, int argc, char **argv,
 	      struct cli_opts *opts, const struct cli_io *io)
 {
@@ -101,9 +143,12 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv,
 		{ "help", no_argument, NULL, 'h' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "dev", required_argument, NULL, 'd' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ "quick", no_argument, NULL, 'q' },
 		{}
 	};
-	int c;
+	int c, ret;
 
 	memset(opts, 0, sizeof(*opts));
 	/* getopt keeps state across calls: cli_main may run more than once. */
@@ -135,6 +180,13 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv,
 						   optarg);
 			opts->dev = optarg;
 			break;
+		case 'o':
+		case 'r':
+		case 'q':
+			ret = parse_bench_opt(cmd, io, c, opts);
+			if (ret >= 0)
+				return ret;
+			break;
 		case ':':
 			return usage_error(cmd, io, "%s needs a value",
 					   argv[optind - 1]);
@@ -147,6 +199,9 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv,
 		cmd_help(cmd, io->out);
 		return CLI_EXIT_OK;
 	}
+	if (opts->json && (cmd->accepts & CLI_OPT_NO_JSON))
+		return usage_error(cmd, io,
+				   "no option --json (the results are files)");
 	if (optind < argc && (cmd->accepts & CLI_OPT_TARGET))
 		opts->target = argv[optind++];
 	if (optind < argc)
