@@ -105,7 +105,8 @@ static void pinrxe_resp_complete(struct pinrxe_qp *qp,
 			cqe.flags |= PINRXE_CQE_GRH_IPV4;
 	}
 	qp->resp.have_rwqe = false;
-	pinrxe_cq_post(pinrxe_resp_cq(qp), &cqe, qp, pinrxe_bth_se(pkt));
+	pinrxe_qp_cq_lost(qp, pinrxe_cq_post(pinrxe_resp_cq(qp), &cqe, qp,
+					     pinrxe_bth_se(pkt)));
 }
 
 /* Take a receive WQE from the SRQ or RQ; false when there is none. */
