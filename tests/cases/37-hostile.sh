@@ -23,7 +23,7 @@
 . "$RDMAPIN_TOP/tests/lib.sh"
 
 HOSTILE=$RDMAPIN_BUILD/tests/hostile_test
-ITERATIONS=${RDMAPIN_HOSTILE_ITERATIONS:-3000}
+ITERATIONS=${RDMAPIN_HOSTILE_ITERATIONS:-2500}
 SEED=${RDMAPIN_HOSTILE_SEED:-37}
 
 # User objects the rdma tool lists for pinrxe0 (with an owning pid), and
