@@ -75,6 +75,8 @@
  *	taken with bottom halves off as the data path runs in softirq too
  * @mr_next: cursor for cyclic index allocation, so a stale key is not
  *	reused at once
+ * @num_mr: memory regions in use, kernel ones included, bounded by
+ *	attr.max_mr
  * @num_mw: memory windows in use, bounded by attr.max_mw
  * @pinned_pages: pages pinned by this device's MRs right now
  * @num_qp: queue pairs in use, bounded by attr.max_qp
@@ -108,6 +110,7 @@ struct pinrxe_dev {
 	atomic_t num_cq;
 	struct xarray mr_xa;
 	u32 mr_next;
+	atomic_t num_mr;
 	atomic_t num_mw;
 	atomic64_t pinned_pages;
 	atomic_t num_qp;
@@ -1058,6 +1061,7 @@ void pinrxe_qp_settle_cq(struct pinrxe_cq *cq);
 void pinrxe_qp_put(struct pinrxe_qp *qp);
 void pinrxe_qp_event(struct pinrxe_qp *qp, enum ib_event_type type);
 void pinrxe_qp_error(struct pinrxe_qp *qp);
+void pinrxe_qp_cq_lost(struct pinrxe_qp *qp, int err);
 void pinrxe_qp_sq_error(struct pinrxe_qp *qp);
 void pinrxe_qp_flush(struct pinrxe_qp *qp);
 u32 pinrxe_wc_opcode(u32 wr_opcode);

@@ -361,19 +361,28 @@ void pinrxe_mr_set_keys(struct pinrxe_mr *mr, u32 variant)
  *
  * Indices are allocated cyclically, so a stale key is not reused at once.
  *
- * Return: 0, or -ENOMEM when the table is full (max_mr) or out of memory.
+ * Counts the MR against the device's max_mr; pinrxe_dereg_mr() uncounts it.
+ *
+ * Return: 0, or -ENOMEM past max_mr, when the table is full or out of
+ * memory.
  */
 int pinrxe_mr_publish(struct pinrxe_dev *pdev, struct pinrxe_mr *mr,
 		      gfp_t gfp)
 {
 	int ret;
 
+	if (atomic_inc_return(&pdev->num_mr) > pdev->attr.max_mr) {
+		atomic_dec(&pdev->num_mr);
+		return -ENOMEM;
+	}
 	/* Reserve the index first: the keys are made from it. */
 	ret = xa_alloc_cyclic_bh(&pdev->mr_xa, &mr->index, NULL,
 				 XA_LIMIT(1, PINRXE_MAX_MR - 1), &pdev->mr_next,
 				 gfp);
-	if (ret < 0)
+	if (ret < 0) {
+		atomic_dec(&pdev->num_mr);
 		return ret == -EBUSY ? -ENOMEM : ret;
+	}
 	pinrxe_mr_set_keys(mr, get_random_u32());
 	/* Publish only the finished MR to lookups. */
 	xa_store_bh(&pdev->mr_xa, mr->index, mr, gfp);
@@ -1149,6 +1158,7 @@ int pinrxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 		return ret;
 	pinrxe_mr_quiesce(mr, PINRXE_MR_INVALID);
 	xa_erase_bh(&pdev->mr_xa, mr->index);
+	atomic_dec(&pdev->num_mr);
 	pinrxe_mr_account(pdev, -(long)mr->pins.npages);
 	pinrxe_pins_release(&mr->pins);
 	pinrxe_odp_release(mr);

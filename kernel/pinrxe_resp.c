@@ -105,7 +105,8 @@ static void pinrxe_resp_complete(struct pinrxe_qp *qp,
 			cqe.flags |= PINRXE_CQE_GRH_IPV4;
 	}
 	qp->resp.have_rwqe = false;
-	pinrxe_cq_post(pinrxe_resp_cq(qp), &cqe, qp, pinrxe_bth_se(pkt));
+	pinrxe_qp_cq_lost(qp, pinrxe_cq_post(pinrxe_resp_cq(qp), &cqe, qp,
+					     pinrxe_bth_se(pkt)));
 }
 
 /* Take a receive WQE from the SRQ or RQ; false when there is none. */
@@ -755,7 +756,12 @@ static bool pinrxe_resp_uc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		r->drop_msg = drop_msg;
 		return true;
 	}
-	if (ret == PINRXE_RESP_DROP)
+	/*
+	 * A bad rkey or missing remote right is a class E error in UC, as
+	 * rdma_rxe treats it: the message is dropped, the QP goes on.  What
+	 * failed against a receive WQE (completed in error) ends the QP.
+	 */
+	if (ret == PINRXE_RESP_DROP || ret == PINRXE_RESP_NAK_ACCESS)
 		qp->resp.drop_msg = !(pkt->mask & PINRXE_LAST_MASK);
 	else if (ret != PINRXE_RESP_DONE)
 		pinrxe_resp_fatal(qp, IB_EVENT_QP_FATAL);
