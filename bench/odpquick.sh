@@ -16,7 +16,8 @@
 # (run-guest.sh passes RDMAPIN_* variables on; in a guest, DIR is best
 # under $RDMAPIN_OUT, the --out directory.)  RDMAPIN_ODPQ_MB sets the
 # data per run (default 256 MiB; make bench moves 32 MiB, where the
-# first touch of ODP pages weighs more); RDMAPIN_ODPQ_KO another pinrxe.ko.
+# first touch of ODP pages weighs more); RDMAPIN_ODPQ_KO another pinrxe.ko;
+# RDMAPIN_ODPQ_MODES=odp (or pinned) measures only that.
 set -uo pipefail
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=bench/net.sh
@@ -129,8 +130,8 @@ for ((r = 1; r <= rounds; r++)); do
 	for t in "${tests[@]}"; do
 		for s in "${sizes[@]}"; do
 			# Alternate which mode goes first.
-			modes=(pinned odp)
-			((r % 2)) || modes=(odp pinned)
+			read -r -a modes <<<"${RDMAPIN_ODPQ_MODES:-pinned odp}"
+			((r % 2)) || [ ${#modes[@]} != 2 ] || modes=(odp pinned)
 			for m in "${modes[@]}"; do
 				counters >/tmp/odpq-c0
 				v=$(run "$t" "$s" "$m" "$r")
