@@ -17,6 +17,7 @@
 #include <linux/refcount.h>
 #include <linux/skbuff.h>
 #include <linux/timer.h>
+#include <linux/uio.h>
 #include <rdma/ib_verbs.h>
 
 #include "pinrxe_abi.h"
@@ -936,6 +937,9 @@ void pinrxe_mr_put(struct pinrxe_mr *mr);
  */
 int pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
 		   enum pinrxe_copy_dir dir, bool atomic);
+int pinrxe_mr_copy_vec(struct pinrxe_mr *mr, u64 iova, const struct kvec *vec,
+		       u32 nvec, u64 len, enum pinrxe_copy_dir dir,
+		       bool atomic);
 int pinrxe_mr_prepare(struct pinrxe_mr *mr, u64 iova, u64 len, bool write,
 		      bool atomic);
 int pinrxe_mr_atomic(struct pinrxe_mr *mr, u64 iova, bool cmp_swap,
