@@ -17,7 +17,8 @@
 # under $RDMAPIN_OUT, the --out directory.)  RDMAPIN_ODPQ_MB sets the
 # data per run (default 256 MiB; make bench moves 32 MiB, where the
 # first touch of ODP pages weighs more); RDMAPIN_ODPQ_KO another pinrxe.ko;
-# RDMAPIN_ODPQ_MODES=odp (or pinned) measures only that.
+# RDMAPIN_ODPQ_MODES=odp (or pinned) measures only that;
+# RDMAPIN_ODPQ_ARGS more perftest options for both sides of every run.
 set -uo pipefail
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=bench/net.sh
@@ -70,8 +71,10 @@ done
 
 # run TEST SIZE MODE ROUND: one run's MB/s (average), or nothing.
 run() {
-	local t=$1 s=$2 extra=() n spid ppid
+	local t=$1 s=$2 extra=() more n spid ppid
 	[ "$3" = odp ] && extra=(--odp)
+	read -r -a more <<<"${RDMAPIN_ODPQ_ARGS:-}"
+	extra+=("${more[@]}")
 	n=$(((${RDMAPIN_ODPQ_MB:-256} << 20) / s))
 	[ "$n" -gt 20000 ] && n=20000
 	"${nsx[@]}" timeout 300 "$t" -d "${DEV[1]}" -x "${G[1]}" -p "$PORT" -F \
