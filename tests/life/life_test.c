@@ -109,6 +109,7 @@ struct stream {
 	struct ibv_cq *cq;
 	enum ibv_wr_opcode op;	/* or IBV_WR_RDMA_READ mixed with WRITE */
 	bool mix;
+	size_t msg;		/* bytes per WR; 0 for MSG */
 	struct ibv_mr *mr;
 	uint8_t *buf;
 	uint64_t raddr;
@@ -120,10 +121,11 @@ struct stream {
 
 static int stream_post(struct stream *st)
 {
-	size_t off = st->posted * MSG % BUF_LEN;
+	size_t msg = st->msg ? st->msg : MSG;
+	size_t off = st->posted * msg % BUF_LEN;
 	enum ibv_wr_opcode op = st->op;
 	struct ibv_sge sge = {
-		.addr = (uintptr_t)st->buf + off, .length = MSG,
+		.addr = (uintptr_t)st->buf + off, .length = msg,
 		.lkey = st->mr->lkey,
 	};
 	struct ibv_send_wr wr = {
@@ -462,10 +464,10 @@ static void test_initiator(void)
 
 	st = (struct stream){ .what = what, .qp = vqp, .cq = local.cq,
 			      .op = IBV_WR_RDMA_READ, .mix = true, .mr = vmr,
-			      .buf = vbuf, .raddr = (uintptr_t)pbuf,
+			      .msg = 64 * KiB, .buf = vbuf, .raddr = (uintptr_t)pbuf,
 			      .rkey = pmr->rkey };
 	deadline = now() + 60;
-	while (st.ok < 3 * DEPTH) {
+	while (st.ok < DEPTH) {
 		CHECK(now() < deadline && !st.stopped,
 		      "%s: the stream did not get going", what);
 		stream_fill(&st);
@@ -707,6 +709,7 @@ static void test_stream(const char *ready_file)
 	struct stream st[3];
 	uint64_t recvs = 0, recv_errs = 0, before;
 	bool fatal_l = false, fatal_p = false, going = false, failed = false;
+	double deadline;
 	int i, pending;
 	FILE *f;
 
@@ -762,12 +765,23 @@ static void test_stream(const char *ready_file)
 		if (!n)
 			usleep(1000);
 	}
+	/*
+	 * An error completion can come before the event: the removal makes
+	 * the device fail, and the event must follow.
+	 */
+	deadline = now() + 60;
+	while (!fatal_l && !fatal_p && now() < deadline) {
+		fatal_l = device_fatal(local.ctx);
+		fatal_p = device_fatal(peer.ctx);
+		usleep(10000);
+	}
 	printf("stream: stopped after %llu WRITEs, %llu READs, %llu SENDs: "
 	       "%s%s%s\n", (unsigned long long)st[0].ok,
 	       (unsigned long long)st[1].ok, (unsigned long long)st[2].ok,
 	       fatal_l ? "DEVICE_FATAL on the local device " : "",
 	       fatal_p ? "DEVICE_FATAL on the peer device " : "",
 	       failed ? "an error completion" : "");
+	CHECK(fatal_l || fatal_p, "stream: traffic failed, no device went");
 	/* Everything goes, whatever state the devices are in. */
 	for (i = 0; i < 3; i++) {
 		CHECK(ibv_destroy_qp(lqp[i]) == 0, "stream: destroy QP: %s",
