@@ -31,6 +31,7 @@ user_res() {	# TYPE DEV NS
 }
 # Rings pinrxe allocates for user QPs, SRQs and CQs (as case 34 counts).
 ring_count() { grep -c pinrxe_queue_init /proc/vmallocinfo || true; }
+no_ring() { [ "$(ring_count)" = 0 ]; }
 # pinrxe's own slab caches with their active object counts.
 pinrxe_slabs() { awk '/^pinrxe/ {print $1, $2}' /proc/slabinfo; }
 gauge() { cat "/sys/class/infiniband/$1/ports/1/hw_counters/$2"; }
@@ -68,8 +69,7 @@ leak_checks() {
 			wait_until 30 nothing_left_on "$dev" \
 			"$([ "$dev" = pinrxe1 ] && echo peer)"
 	done
-	check "$1: no ring left" wait_until 30 bash -c \
-		'[ "$(grep -c pinrxe_queue_init /proc/vmallocinfo)" = 0 ]'
+	check "$1: no ring left" wait_until 30 no_ring
 	check "$1: pinrxe slab caches as at the start" \
 		test "$(pinrxe_slabs)" = "$slabs0"
 }
