@@ -80,6 +80,8 @@
  *	attr.max_mr
  * @num_mw: memory windows in use, bounded by attr.max_mw
  * @pinned_pages: pages pinned by this device's MRs right now
+ * @odp_mrs: on-demand paging MRs alive, each with its mmu interval
+ *	notifiers registered; zero once every one is released
  * @num_qp: queue pairs in use, bounded by attr.max_qp
  * @qp_serial: numbers QPs over the device's life, never reused (unlike
  *	QPNs and QP memory), so a type 2 window can name the QP it is bound
@@ -114,6 +116,7 @@ struct pinrxe_dev {
 	atomic_t num_mr;
 	atomic_t num_mw;
 	atomic64_t pinned_pages;
+	atomic_t odp_mrs;
 	atomic_t num_qp;
 	atomic64_t qp_serial;
 	struct xarray qp_xa;
