@@ -243,21 +243,6 @@ struct baseline {
 	uint64_t vm_pin;
 };
 
-/* The least of a few samples: our own output holds a pin for a moment. */
-static long pins_quiescent(void)
-{
-	long least = pins_held(), n;
-	int i;
-
-	for (i = 0; i < 5; i++) {
-		usleep(40000);
-		n = pins_held();
-		if (n < least)
-			least = n;
-	}
-	return least;
-}
-
 static struct baseline baseline(void)
 {
 	return (struct baseline){ .pins = pins_quiescent(), .vm_pin = vm_pin() };

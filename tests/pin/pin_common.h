@@ -22,6 +22,8 @@
 long vmstat(const char *name);
 /* FOLL_PIN pins held in the whole system. */
 long pins_held(void);
+/* pins_held() with transient pins (a 9p write of the test's output) out. */
+long pins_quiescent(void);
 /* VmPin of this process, in bytes. */
 uint64_t vm_pin(void);
 /* A port-1 hardware counter of @dev (`rdma statistic`); -1 if absent. */

@@ -89,25 +89,6 @@ struct baseline {
 	uint64_t vm_pin;
 };
 
-/*
- * The pin count is system-wide, and a write to the 9p share the test
- * guest logs to holds a pin for a moment: the least of a few samples is
- * the quiescent count.
- */
-static long pins_quiescent(void)
-{
-	long least = pins_held(), n;
-	int i;
-
-	for (i = 0; i < 5; i++) {
-		usleep(40000);
-		n = pins_held();
-		if (n < least)
-			least = n;
-	}
-	return least;
-}
-
 static struct baseline baseline(void)
 {
 	struct baseline b = { .pins = pins_quiescent(), .vm_pin = vm_pin() };
