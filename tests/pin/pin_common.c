@@ -72,6 +72,16 @@ uint64_t vm_pin(void)
 	return lim.pinned_bytes;
 }
 
+void check_pins_back(const char *what, long pins, uint64_t vm_pin_before)
+{
+	CHECK(WAIT_FOR(30, pins_held() == pins),
+	      "%s: %ld FOLL_PIN pins held, %ld before", what, pins_held(),
+	      pins);
+	CHECK(vm_pin() == vm_pin_before, "%s: VmPin %llu KiB, %llu before",
+	      what, (unsigned long long)vm_pin() / KiB,
+	      (unsigned long long)vm_pin_before / KiB);
+}
+
 long hw_counter(const char *dev, const char *name)
 {
 	char path[160];

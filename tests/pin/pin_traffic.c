@@ -106,12 +106,7 @@ static void check_back_to(const char *what, struct baseline b)
 {
 	long held;
 
-	CHECK(WAIT_FOR(30, pins_held() == b.pins),
-	      "%s: %ld FOLL_PIN pins held, %ld before", what, pins_held(),
-	      b.pins);
-	CHECK(vm_pin() == b.vm_pin, "%s: VmPin %llu KiB, %llu before", what,
-	      (unsigned long long)vm_pin() / KiB,
-	      (unsigned long long)b.vm_pin / KiB);
+	check_pins_back(what, b.pins, b.vm_pin);
 	held = pinned_pages(local.name);
 	CHECK(held == 0, "%s: %s pinned_pages %ld", what, local.name, held);
 	ok("%s: pins and VmPin back as before (%ld held system-wide), "
