@@ -126,6 +126,15 @@ counters() {
 		d=$((d + 16#$x))
 	done </proc/net/softnet_stat
 	echo "backlog_drops $d"
+	# Losses on the way that the devices cannot see: the UDP layer's
+	# errors in the pair's namespace and the veth ends' drops.
+	"${nsx[@]}" awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ {
+		print "udp_in_errors", $4; print "udp_rcvbuf_errors", $6 }' /proc/net/snmp
+	for i in 0 1; do
+		for x in rx_dropped tx_dropped; do
+			echo "odpq$i:$x $("${nsx[@]}" cat /sys/class/net/odpq$i/statistics/$x)"
+		done
+	done
 }
 
 # counters_delta BEFORE AFTER: the counters that changed, on one line.
