@@ -72,6 +72,15 @@ pinrxe_add() {
 	rdma link add "$1" type pinrxe netdev "$2"
 }
 
+# pinrxe_ready DEV NETDEV ADDR: add pinrxe DEV on NETDEV, which has the
+# address ADDR, and wait for ADDR's RoCEv2 GID in DEV's table (ib_core
+# fills it from a work item, so traffic set up at once could find none).
+pinrxe_ready() {
+	check "rdma link add $1" pinrxe_add "$1" "$2"
+	check "$1 has its RoCEv2 GID" \
+		wait_until 20 has_gid "$1" "$(gid_of "$3")"
+}
+
 ib_exists() { [ -e "/sys/class/infiniband/$1" ]; }
 ib_gone() { ! ib_exists "$1"; }
 
@@ -135,6 +144,20 @@ pins_quiescent() {
 		pins_held
 		sleep 0.2
 	done | sort -n | head -n 1
+}
+
+# check_pins_back HELD0 DEV...: the FOLL_PIN count is back to HELD0 (what
+# pins_quiescent gave before the test took pins) and no pinrxe DEV holds a
+# pinned page.
+check_pins_back() {
+	local held0=$1 dev
+	shift
+	check "as many FOLL_PIN pins held as at the start ($held0)" \
+		wait_until 10 bash -c "[ \"\$(pins_held)\" = $held0 ]"
+	for dev in "$@"; do
+		check "$dev: pinned_pages 0" bash -c \
+			"rdma statistic show link $dev/1 | grep -q 'pinned_pages 0 '"
+	done
 }
 
 # Functions used through `bash -c` or other shells.

@@ -45,12 +45,8 @@ ip neigh replace 192.0.2.2 lladdr "$(cat /sys/class/net/veth1/address)" \
 	dev veth0 nud permanent
 ip neigh replace 192.0.2.1 lladdr "$(cat /sys/class/net/veth0/address)" \
 	dev veth1 nud permanent
-check "rdma link add pinrxe0" pinrxe_add pinrxe0 veth0
-check "rdma link add pinrxe1" pinrxe_add pinrxe1 veth1
-check "pinrxe0 has its RoCEv2 GID" \
-	wait_until 20 has_gid pinrxe0 "$(gid_of 192.0.2.1)"
-check "pinrxe1 has its RoCEv2 GID" \
-	wait_until 20 has_gid pinrxe1 "$(gid_of 192.0.2.2)"
+pinrxe_ready pinrxe0 veth0 192.0.2.1
+pinrxe_ready pinrxe1 veth1 192.0.2.2
 
 step "the device advertises its QP, SRQ and AH limits"
 info=$(ibv_devinfo -v -d pinrxe0)

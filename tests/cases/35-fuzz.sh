@@ -149,10 +149,7 @@ step "nothing is left behind"
 check "no QP but QP1 on pinrxe0" bash -c \
 	"[ -z \"\$(rdma resource show qp link pinrxe0/1 | grep -v 'lqpn 1 ')\" ]"
 check "no MR on pinrxe0" bash -c "[ -z \"\$(rdma resource show mr dev pinrxe0)\" ]"
-check "no pinned pages on pinrxe0" test "$(stat_of pinrxe0 pinned_pages)" = 0
-check "no pinned pages on pinrxe1" test "$(stat_of pinrxe1 pinned_pages)" = 0
-check "every FOLL_PIN released ($held0 held, as at the start)" \
-	wait_until 10 bash -c "[ \"\$(pins_held)\" = $held0 ]"
+check_pins_back "$held0" pinrxe0 pinrxe1
 check "rdma link del pinrxe0" rdma link del pinrxe0
 check "rdma link del pinrxe1" ip netns exec peer rdma link del pinrxe1
 check "rmmod pinrxe" rmmod pinrxe

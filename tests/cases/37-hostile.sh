@@ -55,9 +55,7 @@ check "the limits are the module's parameters" bash -c \
 	 [ "$(cat /sys/module/pinrxe/parameters/max_srq)" = 12 ]'
 make_veth veth0 veth1
 ip addr add 192.0.2.1/24 dev veth0
-check "rdma link add pinrxe0" pinrxe_add pinrxe0 veth0
-check "pinrxe0 has its RoCEv2 GID" \
-	wait_until 20 has_gid pinrxe0 "$(gid_of 192.0.2.1)"
+pinrxe_ready pinrxe0 veth0 192.0.2.1
 
 step "the device advertises the limits it was loaded with"
 info=$(ibv_devinfo -v -d pinrxe0)

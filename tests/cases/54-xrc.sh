@@ -29,9 +29,7 @@ export -f counter res_count nothing_left
 load_pinrxe
 make_veth veth0 veth1
 ip addr add 192.0.2.1/24 dev veth0
-check "rdma link add pinrxe0" pinrxe_add pinrxe0 veth0
-check "pinrxe0 has its RoCEv2 GID" \
-	wait_until 20 has_gid pinrxe0 "$(gid_of 192.0.2.1)"
+pinrxe_ready pinrxe0 veth0 192.0.2.1
 
 step "the device advertises XRC"
 check "XRC in device_cap_flags" \

@@ -20,9 +20,6 @@ pins_held() {
 }
 # The quiescent count: our own output crossing the 9p share can hold a
 # pin for a moment, so the least of a few samples.
-pins_quiet() {
-	for i in $(seq 10); do pins_held; sleep 0.2; done | sort -n | head -n 1
-}
 counter() {
 	rdma statistic show link pinrxe0/1 | sed -n "s/.* $1 \([0-9]*\).*/\1/p"
 }
@@ -31,7 +28,7 @@ no_mr() { [ -z "$(rdma resource show mr)" ]; }
 load_pinrxe
 make_netns_pair
 check "rdma link add pinrxe0" pinrxe_add pinrxe0 veth0
-held0=$(pins_quiet)
+held0=$(pins_quiescent)
 echo "FOLL_PIN pins held at the start: $held0"
 
 step "streams under remapping, errors, advice, rereg"
@@ -43,7 +40,7 @@ check "pages faulted counted" test "$(counter odp_pages_faulted)" -gt 0
 check "invalidations counted" test "$(counter odp_invalidations)" -gt 100
 check "prefetches counted" test "$(counter odp_prefetches)" -gt 0
 check "no MR left" no_mr
-check "no pin taken by ODP" test "$(pins_quiet)" -le "$held0"
+check "no pin taken by ODP" test "$(pins_quiescent)" -le "$held0"
 
 step "per-MR attributes in rdma resource"
 rm -f /tmp/held
@@ -73,7 +70,7 @@ kill -9 $runner
 wait $runner 2>/dev/null || true
 check "no MR left after the kill" wait_until 30 no_mr
 check "nr_foll_pin_acquired == nr_foll_pin_released (as at the start)" \
-	test "$(pins_quiet)" -le "$held0"
+	test "$(pins_quiescent)" -le "$held0"
 
 step "module unload under a holder"
 rm -f /tmp/held
@@ -84,4 +81,4 @@ check "rmmod pinrxe" timeout 120 rmmod pinrxe
 check "the holder exits" timeout 30 tail --pid=$holder -f /dev/null
 wait $holder || { cat /tmp/hold.log; fail "the holder failed"; }
 check "it released its ODP MRs" grep -q "ODP MRs released" /tmp/hold.log
-check "no pin left" test "$(pins_quiet)" -le "$held0"
+check "no pin left" test "$(pins_quiescent)" -le "$held0"

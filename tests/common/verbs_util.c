@@ -116,3 +116,16 @@ int rc_connect(struct ibv_qp *qp, uint32_t dest_qpn, const union ibv_gid *dgid,
 		      IBV_QP_RETRY_CNT | IBV_QP_RNR_RETRY |
 		      IBV_QP_MAX_QP_RD_ATOMIC, "RTS", step);
 }
+
+enum ibv_qp_state qp_state(struct ibv_qp *qp)
+{
+	struct ibv_qp_init_attr init;
+	struct ibv_qp_attr a;
+	int ret = ibv_query_qp(qp, &a, IBV_QP_STATE, &init);
+
+	if (ret) {
+		errno = ret;
+		return IBV_QPS_UNKNOWN;
+	}
+	return a.qp_state;
+}

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Verbs chores shared by the guest test programs and the benchmark: the
- * RoCE v2 GID to use, and connecting an RC QP.  They return errors rather
+ * RoCE v2 GID to use, connecting an RC QP, and a QP's state.  They return errors rather
  * than abort, so each program reports failures its own way.
  */
 #ifndef RDMAPIN_TEST_VERBS_UTIL_H
@@ -66,5 +66,14 @@ struct rc_conn_params {
 int rc_connect(struct ibv_qp *qp, uint32_t dest_qpn, const union ibv_gid *dgid,
 	       int sgid_index, const struct rc_conn_params *p,
 	       const char **step);
+
+/**
+ * qp_state() - the state a QP is in now (the data path moves it to ERR)
+ * @qp: the QP
+ *
+ * Return: its state, or IBV_QPS_UNKNOWN with errno set when it cannot be
+ * queried: a value no test waits for, so a failed query fails the check.
+ */
+enum ibv_qp_state qp_state(struct ibv_qp *qp);
 
 #endif /* RDMAPIN_TEST_VERBS_UTIL_H */

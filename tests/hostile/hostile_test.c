@@ -164,16 +164,6 @@ static void to_rts(struct ibv_qp *qp, uint32_t dest_qpn)
 	modify(qp, &a, mask, "to RTS");
 }
 
-static enum ibv_qp_state qp_state(struct ibv_qp *qp)
-{
-	struct ibv_qp_init_attr init;
-	struct ibv_qp_attr a;
-	int ret = ibv_query_qp(qp, &a, IBV_QP_STATE, &init);
-
-	CHECK(ret == 0, "ibv_query_qp: %s", strerror(ret));
-	return a.qp_state;
-}
-
 /* Wait for a QP to reach a state (the data path moves it). */
 static void expect_state(struct ibv_qp *qp, enum ibv_qp_state want,
 			 const char *what)

@@ -191,16 +191,6 @@ static void conn_close(struct conn *c)
 	side_close(&c->b);
 }
 
-static enum ibv_qp_state qp_state(struct ibv_qp *qp)
-{
-	struct ibv_qp_init_attr init;
-	struct ibv_qp_attr a;
-	int ret = ibv_query_qp(qp, &a, IBV_QP_STATE, &init);
-
-	CHECK(ret == 0, "ibv_query_qp: %s", strerror(ret));
-	return a.qp_state;
-}
-
 /* Completions */
 
 static void poll_one(struct side *s, struct ibv_wc *wc, const char *what)

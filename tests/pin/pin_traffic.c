@@ -708,14 +708,8 @@ static void kill_round(int round, struct ibv_mr *pmr, uint8_t *pbuf,
 	}
 	CHECK(completed == posted, "kill %d: %llu of %llu completions", round,
 	      (unsigned long long)completed, (unsigned long long)posted);
-	{
-		struct ibv_qp_attr a;
-		struct ibv_qp_init_attr ia;
-
-		CHECK(ibv_query_qp(peer.qp, &a, IBV_QP_STATE, &ia) == 0 &&
-		      a.qp_state == IBV_QPS_ERR, "kill %d: peer QP state %d",
-		      round, a.qp_state);
-	}
+	CHECK(qp_state(peer.qp) == IBV_QPS_ERR, "kill %d: peer QP state %d",
+	      round, qp_state(peer.qp));
 	ok("kill %d: the peer's QP failed with %s after %llu more "
 	   "transfers, the rest flushed, QP in ERR", round,
 	   ibv_wc_status_str(err), (unsigned long long)after_kill);

@@ -193,17 +193,6 @@ static void modify(struct ibv_qp *qp, struct ibv_qp_attr *a, int mask,
 	CHECK(ret == 0, "%s: ibv_modify_qp: %s", what, strerror(ret));
 }
 
-static enum ibv_qp_state qp_state(struct ibv_qp *qp)
-{
-	struct ibv_qp_init_attr init;
-	struct ibv_qp_attr a;
-	int ret;
-
-	ret = ibv_query_qp(qp, &a, IBV_QP_STATE, &init);
-	CHECK(ret == 0, "ibv_query_qp: %s", strerror(ret));
-	return a.qp_state;
-}
-
 /* RESET to RTS, connected to dest_qpn on this device. */
 static void connect_qp(struct ibv_qp *qp, uint32_t dest_qpn)
 {
