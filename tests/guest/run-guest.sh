@@ -201,8 +201,9 @@ rm -f "$out/splat.log"
 
 # The debug kernel's leak report (tests/guest/stage2 scans at the end of the
 # command): a leaked object allocated through the RDMA stack fails the run.
-# A frame printed as a bare address was in a module unloaded since, and
-# the cases unload only RDMA modules (pinrxe, its test modules, rdma_rxe).
+# A frame printed as a bare address was in module code gone since: a
+# module's init code, or a module unloaded, and the cases unload only RDMA
+# modules (pinrxe, its test modules, rdma_rxe).
 if [ -n "$debug" ] && [ -s "$out/kmemleak.log" ]; then
 	awk -v RS='unreferenced object ' '
 		NR > 1 && /\[(pinrxe[a-z_]*|ib_[a-z_]+|rdma_[a-z_]+|iw_cm)\]|\n    0xffffffff[0-9a-f]+\n/ {
