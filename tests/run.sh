@@ -11,6 +11,8 @@ export RDMAPIN_TOP=$top
 # RDMAPIN_GUEST_KERNEL=DIR: the guests boot the debug kernel built in DIR
 # (tests/debug-kernel/build.sh), with the build tree made for it.
 if [ -n "${RDMAPIN_GUEST_KERNEL:-}" ]; then
+	RDMAPIN_GUEST_KERNEL=$(cd "$RDMAPIN_GUEST_KERNEL" && pwd) || exit 2
+	export RDMAPIN_GUEST_KERNEL
 	export RDMAPIN_BUILD=${RDMAPIN_BUILD:-$RDMAPIN_GUEST_KERNEL/build}
 fi
 export RDMAPIN_BUILD=${RDMAPIN_BUILD:-$top/build}

@@ -65,16 +65,20 @@ mkdir -p "$cache"
 
 # The initramfs holds busybox, the five modules needed to reach the host
 # root, and the first-stage init.  Rebuilt when any input changes.  The
-# debug kernel has them built in.
+# debug kernel has them built in: none of them is among its modules.
 initrd="$cache/initrd-$KVER.cpio.gz"
-initrd_modules="netfs 9pnet 9pnet_virtio 9p overlay"
-[ -z "$debug" ] || initrd_modules=
-if [ ! -s "$initrd" ] || [ "$here/initramfs-init" -nt "$initrd" ]; then
+if [ ! -s "$initrd" ] || [ "$here/initramfs-init" -nt "$initrd" ] ||
+   { [ -n "$debug" ] && [ "$kernel" -nt "$initrd" ]; }; then
 	stage=$(mktemp -d)
 	mkdir -p "$stage"/{bin,lib,proc,sys,dev}
 	cp /bin/busybox "$stage/bin/busybox"
-	for m in $initrd_modules; do
-		f=$(modinfo -k "$KVER" -n "$m")
+	for m in netfs 9pnet 9pnet_virtio 9p overlay; do
+		if [ -n "$debug" ]; then
+			f=$(find "$guest_modules/kernel" -name "$m.ko*" -print -quit)
+			[ -n "$f" ] || continue
+		else
+			f=$(modinfo -k "$KVER" -n "$m")
+		fi
 		case "$f" in
 		*.xz) xz -dc "$f" >"$stage/lib/$m.ko" ;;
 		*.zst) zstd -dc "$f" >"$stage/lib/$m.ko" ;;
