@@ -17,6 +17,7 @@
 #include <linux/refcount.h>
 #include <linux/skbuff.h>
 #include <linux/timer.h>
+#include <linux/uio.h>
 #include <rdma/ib_verbs.h>
 
 #include "pinrxe_abi.h"
@@ -75,8 +76,12 @@
  *	taken with bottom halves off as the data path runs in softirq too
  * @mr_next: cursor for cyclic index allocation, so a stale key is not
  *	reused at once
+ * @num_mr: memory regions in use, kernel ones included, bounded by
+ *	attr.max_mr
  * @num_mw: memory windows in use, bounded by attr.max_mw
  * @pinned_pages: pages pinned by this device's MRs right now
+ * @odp_mrs: on-demand paging MRs alive, each with its mmu interval
+ *	notifiers registered; zero once every one is released
  * @num_qp: queue pairs in use, bounded by attr.max_qp
  * @qp_serial: numbers QPs over the device's life, never reused (unlike
  *	QPNs and QP memory), so a type 2 window can name the QP it is bound
@@ -108,8 +113,10 @@ struct pinrxe_dev {
 	atomic_t num_cq;
 	struct xarray mr_xa;
 	u32 mr_next;
+	atomic_t num_mr;
 	atomic_t num_mw;
 	atomic64_t pinned_pages;
+	atomic_t odp_mrs;
 	atomic_t num_qp;
 	atomic64_t qp_serial;
 	struct xarray qp_xa;
@@ -933,6 +940,9 @@ void pinrxe_mr_put(struct pinrxe_mr *mr);
  */
 int pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
 		   enum pinrxe_copy_dir dir, bool atomic);
+int pinrxe_mr_copy_vec(struct pinrxe_mr *mr, u64 iova, const struct kvec *vec,
+		       u32 nvec, u64 len, enum pinrxe_copy_dir dir,
+		       bool atomic);
 int pinrxe_mr_prepare(struct pinrxe_mr *mr, u64 iova, u64 len, bool write,
 		      bool atomic);
 int pinrxe_mr_atomic(struct pinrxe_mr *mr, u64 iova, bool cmp_swap,
@@ -1058,6 +1068,7 @@ void pinrxe_qp_settle_cq(struct pinrxe_cq *cq);
 void pinrxe_qp_put(struct pinrxe_qp *qp);
 void pinrxe_qp_event(struct pinrxe_qp *qp, enum ib_event_type type);
 void pinrxe_qp_error(struct pinrxe_qp *qp);
+void pinrxe_qp_cq_lost(struct pinrxe_qp *qp, int err);
 void pinrxe_qp_sq_error(struct pinrxe_qp *qp);
 void pinrxe_qp_flush(struct pinrxe_qp *qp);
 u32 pinrxe_wc_opcode(u32 wr_opcode);

@@ -64,7 +64,7 @@ void pinrxe_comp_wqe(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe,
 			.qp_num = qp->ibqp.qp_num,
 		};
 
-		pinrxe_cq_post(qp->scq, &cqe, qp, false);
+		pinrxe_qp_cq_lost(qp, pinrxe_cq_post(qp->scq, &cqe, qp, false));
 	}
 	if (qp->req.index == qp->sq.tail)
 		qp->req.index++;

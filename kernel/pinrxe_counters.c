@@ -47,6 +47,7 @@ static const struct rdma_stat_desc pinrxe_stat_descs[] = {
 	[PINRXE_CNT_ODP_PREFETCHES].name = "odp_prefetches",
 	[PINRXE_CNT_ODP_FALLBACKS].name = "odp_fallbacks",
 	[PINRXE_STAT_PINNED_PAGES].name = "pinned_pages",
+	[PINRXE_STAT_ODP_MRS_LIVE].name = "odp_mrs_live",
 };
 
 /**
@@ -85,5 +86,6 @@ int pinrxe_get_hw_stats(struct ib_device *ibdev, struct rdma_hw_stats *stats,
 		stats->value[i] = atomic64_read(&pdev->counters[i]);
 	stats->value[PINRXE_STAT_PINNED_PAGES] =
 		atomic64_read(&pdev->pinned_pages);
+	stats->value[PINRXE_STAT_ODP_MRS_LIVE] = atomic_read(&pdev->odp_mrs);
 	return PINRXE_NUM_STATS;
 }

@@ -61,6 +61,8 @@
  * @PINRXE_NUM_COUNTERS: number of counters kept in struct pinrxe_dev
  * @PINRXE_STAT_PINNED_PAGES: not a counter but a gauge, read at query time
  *	from the device's pinned_pages: pages its MRs hold pinned now
+ * @PINRXE_STAT_ODP_MRS_LIVE: a gauge too: on-demand paging MRs alive, whose
+ *	mmu notifiers are still registered (0 when none is left behind)
  * @PINRXE_NUM_STATS: number of values `rdma statistic` shows
  */
 enum pinrxe_counter {
@@ -100,6 +102,7 @@ enum pinrxe_counter {
 	PINRXE_NUM_COUNTERS,
 
 	PINRXE_STAT_PINNED_PAGES = PINRXE_NUM_COUNTERS,
+	PINRXE_STAT_ODP_MRS_LIVE,
 	PINRXE_NUM_STATS
 };
 

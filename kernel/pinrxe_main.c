@@ -82,6 +82,7 @@ void pinrxe_dealloc_driver(struct ib_device *ibdev)
 	/* ib_core destroyed every MR before this: nothing stays pinned. */
 	WARN_ON(!xa_empty(&pdev->mr_xa));
 	WARN_ON(atomic64_read(&pdev->pinned_pages));
+	WARN_ON(atomic_read(&pdev->odp_mrs));
 	xa_destroy(&pdev->mr_xa);
 	/* Likewise every QP, AH and SRQ. */
 	WARN_ON(!xa_empty(&pdev->qp_xa));

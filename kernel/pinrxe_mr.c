@@ -361,19 +361,28 @@ void pinrxe_mr_set_keys(struct pinrxe_mr *mr, u32 variant)
  *
  * Indices are allocated cyclically, so a stale key is not reused at once.
  *
- * Return: 0, or -ENOMEM when the table is full (max_mr) or out of memory.
+ * Counts the MR against the device's max_mr; pinrxe_dereg_mr() uncounts it.
+ *
+ * Return: 0, or -ENOMEM past max_mr, when the table is full or out of
+ * memory.
  */
 int pinrxe_mr_publish(struct pinrxe_dev *pdev, struct pinrxe_mr *mr,
 		      gfp_t gfp)
 {
 	int ret;
 
+	if (atomic_inc_return(&pdev->num_mr) > pdev->attr.max_mr) {
+		atomic_dec(&pdev->num_mr);
+		return -ENOMEM;
+	}
 	/* Reserve the index first: the keys are made from it. */
 	ret = xa_alloc_cyclic_bh(&pdev->mr_xa, &mr->index, NULL,
 				 XA_LIMIT(1, PINRXE_MAX_MR - 1), &pdev->mr_next,
 				 gfp);
-	if (ret < 0)
+	if (ret < 0) {
+		atomic_dec(&pdev->num_mr);
 		return ret == -EBUSY ? -ENOMEM : ret;
+	}
 	pinrxe_mr_set_keys(mr, get_random_u32());
 	/* Publish only the finished MR to lookups. */
 	xa_store_bh(&pdev->mr_xa, mr->index, mr, gfp);
@@ -598,6 +607,82 @@ int pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
 		len -= n;
 		if (n == avail)
 			seg++;
+	}
+	return 0;
+}
+
+/* Where a vector ODP copy is: the buffer, and how far into it. */
+struct pinrxe_odp_vec_ctx {
+	const struct kvec *vec;
+	size_t off;
+	enum pinrxe_copy_dir dir;
+};
+
+/*
+ * One page-sized chunk of the MR against the buffers: a chunk may end
+ * inside a buffer or span several.
+ */
+static void pinrxe_odp_vec_chunk(void *va, u32 len, void *ctx)
+{
+	struct pinrxe_odp_vec_ctx *c = ctx;
+
+	while (len) {
+		u32 n = min_t(size_t, len, c->vec->iov_len - c->off);
+		void *buf = c->vec->iov_base + c->off;
+
+		if (c->dir == PINRXE_TO_MR)
+			memcpy(va, buf, n);
+		else
+			memcpy(buf, va, n);
+		va += n;
+		len -= n;
+		c->off += n;
+		if (c->off == c->vec->iov_len) {
+			c->vec++;
+			c->off = 0;
+		}
+	}
+}
+
+/**
+ * pinrxe_mr_copy_vec() - copy between a range of an MR and several kernel
+ *	buffers, in order
+ * @mr: the MR, held, with [@iova, @iova + @len) checked by pinrxe_mr_get()
+ * @iova: first byte of the MR
+ * @vec: the buffers, together @len bytes
+ * @nvec: how many
+ * @len: bytes
+ * @dir: which way
+ * @atomic: the caller must not sleep (see pinrxe.h)
+ *
+ * For the payloads of a burst of packets: an on-demand paging MR is
+ * accessed once for all of them, so the residency of the burst's pages is
+ * checked once and one read section of the umem's lock covers every copy
+ * (an invalidation waits for the whole burst); a per-packet access costs
+ * a lock round trip and a lookup each.  Pinned and kernel MRs copy buffer
+ * by buffer.
+ *
+ * Return: as pinrxe_mr_copy().
+ */
+int pinrxe_mr_copy_vec(struct pinrxe_mr *mr, u64 iova, const struct kvec *vec,
+		       u32 nvec, u64 len, enum pinrxe_copy_dir dir,
+		       bool atomic)
+{
+	u32 i;
+	int err;
+
+	if (mr->odp) {
+		struct pinrxe_odp_vec_ctx c = { .vec = vec, .dir = dir };
+
+		return pinrxe_odp_access(mr, iova, len, dir == PINRXE_TO_MR,
+					 atomic, pinrxe_odp_vec_chunk, &c);
+	}
+	for (i = 0; i < nvec; i++) {
+		err = pinrxe_mr_copy(mr, iova, vec[i].iov_base, vec[i].iov_len,
+				     dir, atomic);
+		if (err)
+			return err;
+		iova += vec[i].iov_len;
 	}
 	return 0;
 }
@@ -1149,6 +1234,7 @@ int pinrxe_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 		return ret;
 	pinrxe_mr_quiesce(mr, PINRXE_MR_INVALID);
 	xa_erase_bh(&pdev->mr_xa, mr->index);
+	atomic_dec(&pdev->num_mr);
 	pinrxe_mr_account(pdev, -(long)mr->pins.npages);
 	pinrxe_pins_release(&mr->pins);
 	pinrxe_odp_release(mr);

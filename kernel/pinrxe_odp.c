@@ -554,6 +554,8 @@ struct ib_mr *pinrxe_odp_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 		}
 		pinrxe_odp_attach(modp->odp, umem);
 	}
+	/* From here pinrxe_odp_release() takes it down, and counts it out. */
+	atomic_inc(&pdev->odp_mrs);
 
 	mr->type = IB_MR_TYPE_USER;
 	mr->iova = iova;
@@ -601,6 +603,8 @@ void pinrxe_odp_release(struct pinrxe_mr *mr)
 		ib_umem_odp_release(modp->root);
 	if (modp->mm)
 		mmdrop(modp->mm);
+	/* Every notifier of the MR is removed: it no longer counts as live. */
+	atomic_dec(&modp->pdev->odp_mrs);
 	mutex_destroy(&modp->child_mutex);
 	kfree(modp);
 	mr->odp = NULL;

@@ -880,6 +880,26 @@ void pinrxe_qp_error(struct pinrxe_qp *qp)
 }
 
 /**
+ * pinrxe_qp_cq_lost() - a completion of a QP did not fit in its CQ
+ * @qp: the QP; from its task
+ * @err: what pinrxe_cq_post() returned for it
+ *
+ * A CQ that overran (or had overrun before) is in error and the
+ * completion is lost, so the work it reported cannot be accounted for:
+ * as the IBA allows and rdma_rxe does, the QP goes to ERR, with
+ * IB_EVENT_QP_FATAL once.  Its flushed WRs then meet the CQ in error too.
+ */
+void pinrxe_qp_cq_lost(struct pinrxe_qp *qp, int err)
+{
+	enum ib_qp_state state = READ_ONCE(qp->state);
+
+	if (!err || state == IB_QPS_ERR || state == IB_QPS_RESET)
+		return;
+	pinrxe_qp_error(qp);
+	pinrxe_qp_event(qp, IB_EVENT_QP_FATAL);
+}
+
+/**
  * pinrxe_qp_sq_error() - a send WQE of a QP completed in error
  * @qp: the QP
  *

@@ -105,7 +105,8 @@ static void pinrxe_resp_complete(struct pinrxe_qp *qp,
 			cqe.flags |= PINRXE_CQE_GRH_IPV4;
 	}
 	qp->resp.have_rwqe = false;
-	pinrxe_cq_post(pinrxe_resp_cq(qp), &cqe, qp, pinrxe_bth_se(pkt));
+	pinrxe_qp_cq_lost(qp, pinrxe_cq_post(pinrxe_resp_cq(qp), &cqe, qp,
+					     pinrxe_bth_se(pkt)));
 }
 
 /* Take a receive WQE from the SRQ or RQ; false when there is none. */
@@ -334,22 +335,63 @@ static int pinrxe_resp_write(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 	return PINRXE_RESP_DONE;
 }
 
+/* The opcode of read response @i of @npkts. */
+static u8 pinrxe_resp_read_opcode(u32 i, u32 npkts)
+{
+	if (npkts == 1)
+		return IB_OPCODE_RDMA_READ_RESPONSE_ONLY;
+	if (!i)
+		return IB_OPCODE_RDMA_READ_RESPONSE_FIRST;
+	if (i == npkts - 1)
+		return IB_OPCODE_RDMA_READ_RESPONSE_LAST;
+	return IB_OPCODE_RDMA_READ_RESPONSE_MIDDLE;
+}
+
 /*
- * Send the read responses for [@va, @va + @len) starting at @psn.  Used
- * for new reads and, unchanged, for duplicates: a read has no side effect,
- * so a retried one is simply read again.  On-demand paging pages that are
- * not resident in softirq make it PINRXE_RESP_DEFER: found before
- * anything is sent, or (an invalidation meanwhile) after some responses
- * went out, which the requester then takes as duplicates when the whole
- * read is answered again.
+ * Fill the payloads of the burst of read responses on @list, @len bytes
+ * of the MR from @va on (@vec says where each packet's goes), and send
+ * them.  Returns 0, or the copy's error with the burst dropped.
+ */
+static int pinrxe_resp_read_burst(struct pinrxe_qp *qp, struct pinrxe_mr *mr,
+				  u64 va, u64 len, struct sk_buff_head *list,
+				  const struct kvec *vec, u32 nvec)
+{
+	int err;
+
+	/*
+	 * The whole burst in one access: one residency check, and one read
+	 * section of an ODP umem's lock for all its copies.
+	 */
+	err = len ? pinrxe_mr_copy_vec(mr, va, vec, nvec, len, PINRXE_FROM_MR,
+				       qp->task.atomic) : 0;
+	if (err) {
+		__skb_queue_purge(list);
+		return err;
+	}
+	pinrxe_xfer_send_list(qp, list);
+	return 0;
+}
+
+/*
+ * Send the read responses for [@va, @va + @len) starting at @psn, a burst
+ * at a time (pinrxe_resp_read_burst()).  Used for new reads and,
+ * unchanged, for duplicates: a read has no side effect, so a retried one
+ * is simply read again.  On-demand paging pages that are not resident in
+ * softirq make it PINRXE_RESP_DEFER: found before anything is sent, or
+ * (an invalidation meanwhile) after some responses went out, which the
+ * requester then takes as duplicates when the whole read is answered
+ * again.
  */
 static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
 				 u32 rkey, u32 len)
 {
 	u32 npkts = len ? DIV_ROUND_UP(len, qp->mtu) : 1, i, bytes = 0;
+	struct kvec vec[PINRXE_XFER_BURST];
 	struct pinrxe_mr *mr = NULL;
 	struct sk_buff_head list;
-	int err;
+	u64 burst_va = va;
+	u32 burst_len = 0;
+	int err = 0;
 
 	if (len) {
 		mr = pinrxe_rkey_get(qp, rkey, IB_ACCESS_REMOTE_READ, va, len,
@@ -357,29 +399,17 @@ static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
 		if (!mr)
 			return PINRXE_RESP_NAK_ACCESS;
 		err = pinrxe_mr_prepare(mr, va, len, false, qp->task.atomic);
-		if (err) {
-			pinrxe_mr_put(mr);
-			return err == -EAGAIN ? PINRXE_RESP_DEFER :
-						PINRXE_RESP_NAK_ACCESS;
-		}
+		if (err)
+			goto out;
 	}
 	__skb_queue_head_init(&list);
 	for (i = 0; i < npkts; i++) {
 		u32 n = min(len, qp->mtu);
 		struct pinrxe_pkt_info pkt;
 		struct sk_buff *skb;
-		u8 op;
 
-		if (npkts == 1)
-			op = IB_OPCODE_RDMA_READ_RESPONSE_ONLY;
-		else if (!i)
-			op = IB_OPCODE_RDMA_READ_RESPONSE_FIRST;
-		else if (i == npkts - 1)
-			op = IB_OPCODE_RDMA_READ_RESPONSE_LAST;
-		else
-			op = IB_OPCODE_RDMA_READ_RESPONSE_MIDDLE;
-		skb = pinrxe_xfer_pkt(qp, &qp->av,
-				      pinrxe_resp_transport(qp) + op, n,
+		skb = pinrxe_xfer_pkt(qp, &qp->av, pinrxe_resp_transport(qp) +
+				      pinrxe_resp_read_opcode(i, npkts), n,
 				      (psn + i) & PINRXE_BTH_PSN, false, false,
 				      qp->attr.dest_qp_num, &pkt);
 		if (IS_ERR(skb))
@@ -388,34 +418,38 @@ static int pinrxe_resp_read_data(struct pinrxe_qp *qp, u32 psn, u64 va,
 			pinrxe_aeth_set_syn(&pkt, PINRXE_ACK_SYNDROME);
 			pinrxe_aeth_set_msn(&pkt, qp->resp.msn);
 		}
-		/* The responses go out together, a burst at a time. */
 		*pinrxe_skb_pkt(skb) = pkt;
+		vec[skb_queue_len(&list)].iov_base = pinrxe_pkt_payload(&pkt);
+		vec[skb_queue_len(&list)].iov_len = n;
 		__skb_queue_tail(&list, skb);
-		err = n ? pinrxe_mr_copy(mr, va, pinrxe_pkt_payload(&pkt), n,
-					 PINRXE_FROM_MR, qp->task.atomic) : 0;
-		if (err) {
-			__skb_queue_purge(&list);
-			pinrxe_mr_put(mr);
-			return err == -EAGAIN ? PINRXE_RESP_DEFER :
-						PINRXE_RESP_NAK_ACCESS;
-		}
 		bytes += pkt.paylen;
-		va += n;
+		burst_len += n;
 		len -= n;
-		if (skb_queue_len(&list) == PINRXE_XFER_BURST ||
-		    bytes + qp->mtu + PINRXE_XFER_PKT_OVERHEAD >
-		    PINRXE_XFER_BURST_BYTES) {
-			pinrxe_xfer_send_list(qp, &list);
-			bytes = 0;
-			/* A long read must not hold the CPU the requester needs. */
-			if (!qp->task.atomic)
-				cond_resched();
-		}
+		if (skb_queue_len(&list) < PINRXE_XFER_BURST && len &&
+		    bytes + qp->mtu + PINRXE_XFER_PKT_OVERHEAD <=
+		    PINRXE_XFER_BURST_BYTES)
+			continue;
+		err = pinrxe_resp_read_burst(qp, mr, burst_va, burst_len,
+					     &list, vec, skb_queue_len(&list));
+		if (err)
+			goto out;
+		burst_va += burst_len;
+		burst_len = 0;
+		bytes = 0;
+		/* A long read must not hold the CPU the requester needs. */
+		if (!qp->task.atomic)
+			cond_resched();
 	}
-	pinrxe_xfer_send_list(qp, &list);
+	/* What was built before an allocation failed still goes. */
+	if (!skb_queue_empty(&list))
+		err = pinrxe_resp_read_burst(qp, mr, burst_va, burst_len,
+					     &list, vec, skb_queue_len(&list));
+out:
 	if (mr)
 		pinrxe_mr_put(mr);
-	return PINRXE_RESP_DONE;
+	if (err == -EAGAIN)
+		return PINRXE_RESP_DEFER;
+	return err ? PINRXE_RESP_NAK_ACCESS : PINRXE_RESP_DONE;
 }
 
 /* A new RDMA READ request: it counts as a message done once answered. */
@@ -755,7 +789,12 @@ static bool pinrxe_resp_uc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		r->drop_msg = drop_msg;
 		return true;
 	}
-	if (ret == PINRXE_RESP_DROP)
+	/*
+	 * A bad rkey or missing remote right is a class E error in UC, as
+	 * rdma_rxe treats it: the message is dropped, the QP goes on.  What
+	 * failed against a receive WQE (completed in error) ends the QP.
+	 */
+	if (ret == PINRXE_RESP_DROP || ret == PINRXE_RESP_NAK_ACCESS)
 		qp->resp.drop_msg = !(pkt->mask & PINRXE_LAST_MASK);
 	else if (ret != PINRXE_RESP_DONE)
 		pinrxe_resp_fatal(qp, IB_EVENT_QP_FATAL);

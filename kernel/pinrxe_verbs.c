@@ -267,6 +267,28 @@ static const struct ib_device_ops pinrxe_dev_ops = {
 	INIT_RDMA_OBJ_SIZE(ib_xrcd, pinrxe_xrcd, ibxrcd),
 };
 
+/*
+ * Object limits, read when a device is created: smaller values let a test
+ * reach them quickly.  Each is clamped to what the driver can index.
+ */
+static uint pinrxe_max_qp = PINRXE_MAX_QP;
+module_param_named(max_qp, pinrxe_max_qp, uint, 0444);
+MODULE_PARM_DESC(max_qp, "queue pairs per device, 1 to 16384 (default 16384)");
+
+static uint pinrxe_max_cq = PINRXE_MAX_CQ;
+module_param_named(max_cq, pinrxe_max_cq, uint, 0444);
+MODULE_PARM_DESC(max_cq,
+		 "completion queues per device, kernel ones included, 1 to 16384 (default 16384)");
+
+static uint pinrxe_max_mr = PINRXE_MAX_MR - 1;
+module_param_named(max_mr, pinrxe_max_mr, uint, 0444);
+MODULE_PARM_DESC(max_mr,
+		 "memory regions per device, kernel ones included, 1 to 262143 (default 262143)");
+
+static uint pinrxe_max_srq = PINRXE_MAX_SRQ;
+module_param_named(max_srq, pinrxe_max_srq, uint, 0444);
+MODULE_PARM_DESC(max_srq, "shared receive queues per device, 1 to 4096 (default 4096)");
+
 static void pinrxe_init_attr(struct pinrxe_dev *pdev)
 {
 	struct ib_device_attr *attr = &pdev->attr;
@@ -278,21 +300,21 @@ static void pinrxe_init_attr(struct pinrxe_dev *pdev)
 	attr->sys_image_guid = pdev->ib_dev.node_guid;
 	attr->page_size_cap = PAGE_SIZE;
 	attr->max_pd = PINRXE_MAX_PD;
-	attr->max_cq = PINRXE_MAX_CQ;
+	attr->max_cq = clamp_t(uint, pinrxe_max_cq, 1, PINRXE_MAX_CQ);
 	attr->max_cqe = PINRXE_MAX_CQE;
-	attr->max_mr = PINRXE_MAX_MR - 1;
+	attr->max_mr = clamp_t(uint, pinrxe_max_mr, 1, PINRXE_MAX_MR - 1);
 	attr->max_mr_size = U64_MAX;
 	attr->max_mw = PINRXE_MAX_MW;
 	attr->max_pkeys = PINRXE_PKEY_TBL_LEN;
-	attr->max_qp = PINRXE_MAX_QP;
+	attr->max_qp = clamp_t(uint, pinrxe_max_qp, 1, PINRXE_MAX_QP);
 	attr->max_qp_wr = PINRXE_MAX_QP_WR;
 	attr->max_send_sge = PINRXE_MAX_SGE;
 	attr->max_recv_sge = PINRXE_MAX_SGE;
 	attr->max_sge_rd = PINRXE_MAX_SGE;
 	attr->max_qp_rd_atom = PINRXE_MAX_RD_ATOMIC;
 	attr->max_qp_init_rd_atom = PINRXE_MAX_RD_ATOMIC;
-	attr->max_res_rd_atom = PINRXE_MAX_QP * PINRXE_MAX_RD_ATOMIC;
-	attr->max_srq = PINRXE_MAX_SRQ;
+	attr->max_res_rd_atom = attr->max_qp * PINRXE_MAX_RD_ATOMIC;
+	attr->max_srq = clamp_t(uint, pinrxe_max_srq, 1, PINRXE_MAX_SRQ);
 	attr->max_srq_wr = PINRXE_MAX_SRQ_WR;
 	attr->max_srq_sge = PINRXE_MAX_SGE;
 	attr->max_ah = PINRXE_MAX_AH;

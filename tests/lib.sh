@@ -119,8 +119,27 @@ print(":".join(h[i:i+4] for i in range(0, 32, 4)))' "$1"
 # port_is DEV STATE: port 1 of DEV is in STATE (ACTIVE, DOWN...).
 port_is() { [ "$(port_state "$1")" = "$2" ]; }
 
+# Net FOLL_PIN pins held in the whole system (nr_foll_pin_acquired -
+# nr_foll_pin_released), per-CPU counts folded first.
+pins_held() {
+	echo 1 >/proc/sys/vm/stat_refresh
+	awk '/^nr_foll_pin_acquired/ {a = $2} /^nr_foll_pin_released/ {r = $2}
+	     END {print a - r}' /proc/vmstat
+}
+
+# The quiescent pin count: output crossing the guest's 9p results share
+# holds a pin while it is written, so the least of ten samples.
+pins_quiescent() {
+	local i
+	for i in $(seq 10); do
+		pins_held
+		sleep 0.2
+	done | sort -n | head -n 1
+}
+
 # Functions used through `bash -c` or other shells.
-export -f port_state gid_table has_gid gid_of ib_exists ib_gone port_is
+export -f port_state gid_table has_gid gid_of ib_exists ib_gone port_is \
+	pins_held
 
 # make_netns_pair: veth0 (192.0.2.1, initial namespace) and veth1
 # (192.0.2.2) in namespace "peer", both up.  Two RoCE devices on one veth

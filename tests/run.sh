@@ -52,6 +52,10 @@ report() {
 			sed -n '/^run-guest: kernel log shows a splat/,/^run-guest: the kernel log from/p;/^  kernel| /p' "$4" |
 				head -n 90 | sed 's/^/      | /'
 		fi
+		# Programs often say what went wrong well before the log's end
+		# (stderr is not buffered, stdout is): their error lines first.
+		grep -inE 'error|fail|couldn|unable|timed out|refused|denied|invalid' "$4" |
+			grep -vE '^[0-9]+:(ok: |PASS )' | head -n 25 | sed 's/^/      ! /'
 		tail -n 15 "$4" | sed 's/^/      | /'
 	fi
 }

@@ -27,16 +27,9 @@ mkfs.ext4 -q -F /tmp/ext4.img
 mkdir -p /mnt/ext4
 check "mount ext4" mount -o loop /tmp/ext4.img /mnt/ext4
 
-# Net FOLL_PIN pins held in the system, per-CPU counts folded first.
-pins_held() {
-	echo 1 >/proc/sys/vm/stat_refresh
-	awk '/^nr_foll_pin_acquired/ {a = $2} /^nr_foll_pin_released/ {r = $2}
-	     END {print a - r}' /proc/vmstat
-}
-export -f pins_held
 # The quiescent count: our own output crossing the 9p share can hold a
 # pin for a moment (see below), so the least of a few samples.
-held0=$(for i in $(seq 10); do pins_held; sleep 0.2; done | sort -n | head -n 1)
+held0=$(pins_quiescent)
 echo "FOLL_PIN pins held at the start: $held0"
 # The pin counters are global: output goes to a file in tmpfs, since
 # writing it live to the 9p results share would take transient pins of its

@@ -69,24 +69,43 @@ export -f link_local
 
 listening() { ss -Hltn "sport = :$1" | grep -q .; }
 
-# rxe_run PORT CMD ARGS...: CMD as server on rxe1 and client on rxe0 (the
-# verbs programs of rdma-core and perftest share these options).
-rxe_run() {
+# rxe_try PORT CMD ARGS...: CMD as server on rxe1 and client on rxe0 (the
+# verbs programs of rdma-core and perftest share these options); fails
+# when either side does.
+rxe_try() {
 	local port=$1 srv rc=0
 	shift
-	env -u RDMAV_DRIVERS "$@" -p "$port" -d rxe1 >/tmp/server.log 2>&1 &
+	env -u RDMAV_DRIVERS timeout 150 "$@" -p "$port" -d rxe1 \
+		>/tmp/server.log 2>&1 &
 	srv=$!
 	wait_until 20 listening "$port" ||
 		fail "$1 server did not start: $(cat /tmp/server.log)"
 	env -u RDMAV_DRIVERS timeout 120 "$@" -p "$port" -d rxe0 127.0.0.1 \
 		>/tmp/client.log 2>&1 || rc=$?
 	wait "$srv" || rc=$?
-	if [ "$rc" != 0 ] &&
-	   ! perftest_clock_only /tmp/server.log /tmp/client.log; then
-		cat /tmp/server.log /tmp/client.log
-		fail "rxe traffic: $*"
+	[ "$rc" = 0 ] || perftest_clock_only /tmp/server.log /tmp/client.log
+}
+
+# rxe_run PORT CMD ARGS...: rxe_try, once more if it failed.  Only stock
+# rdma_rxe QPs take part: the runs record reference frames (and, at the
+# end, show rxe still works beside pinrxe); they do not test rxe, which
+# has been seen to fail a short run in a loaded TCG guest (CI: ib_read_bw
+# -n 5 -s 256).  A failed attempt's frames are captured too; they are
+# rxe's and just as valid for the replays.
+rxe_run() {
+	if rxe_try "$@"; then
+		pass "rxe traffic: ${*:2}"
+		return
 	fi
-	pass "rxe traffic: $*"
+	echo "stock rxe failed ${*:2}; its output, then one more try:"
+	sed 's/^/  server| /' /tmp/server.log
+	sed 's/^/  client| /' /tmp/client.log
+	rxe_try "$((${1} + 100))" "${@:2}" || {
+		sed 's/^/  server| /' /tmp/server.log
+		sed 's/^/  client| /' /tmp/client.log
+		fail "rxe traffic, twice: ${*:2}"
+	}
+	pass "rxe traffic (second try): ${*:2}"
 }
 
 # A RoCEv2 UDP socket (port 4791 = 0x12B7) in a namespace, IPv4 and IPv6.

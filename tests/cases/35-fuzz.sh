@@ -28,15 +28,10 @@ drops_of() {	# DEV: sum of the rcv_drop_* counters
 	cat "/sys/class/infiniband/$1/ports/1/hw_counters/"rcv_drop_* |
 		awk '{s += $1} END {print s}'
 }
-# Net FOLL_PIN pins held in the system, per-CPU counts folded first.  Our
-# own output crossing the 9p share holds a pin for a moment (as case 32
-# found), so a baseline is the least of a few samples and the final check
-# waits for the count to settle; a leaked pin never would.
-pins_held() {
-	echo 1 >/proc/sys/vm/stat_refresh
-	awk '/^nr_foll_pin_acquired/ {a = $2} /^nr_foll_pin_released/ {r = $2}
-	     END {print a - r}' /proc/vmstat
-}
+# Pins held (pins_held, pins_quiescent in lib.sh): our own output crossing
+# the 9p share holds a pin for a moment (as case 32 found), so a baseline
+# is the least of a few samples and the final check waits for the count to
+# settle; a leaked pin never would.
 # QP numbers of a program's QPs on a device: `rdma resource` names the
 # process that owns each.
 qpns_of() {	# DEV NS COMM
@@ -67,7 +62,7 @@ check "rdma link add pinrxe1" \
 	ip netns exec peer rdma link add pinrxe1 type pinrxe netdev veth1
 check "GIDs" wait_until 30 bash -c "$(declare -f gid_table has_gid gid_of);
 	has_gid pinrxe0 \$(gid_of 192.0.2.1)"
-held0=$(for i in $(seq 10); do pins_held; sleep 0.2; done | sort -n | head -n 1)
+held0=$(pins_quiescent)
 
 step "capture real traffic to mutate"
 rm -f "$frames" /tmp/capture.stop
@@ -157,7 +152,7 @@ check "no MR on pinrxe0" bash -c "[ -z \"\$(rdma resource show mr dev pinrxe0)\"
 check "no pinned pages on pinrxe0" test "$(stat_of pinrxe0 pinned_pages)" = 0
 check "no pinned pages on pinrxe1" test "$(stat_of pinrxe1 pinned_pages)" = 0
 check "every FOLL_PIN released ($held0 held, as at the start)" \
-	wait_until 10 bash -c "$(declare -f pins_held); [ \"\$(pins_held)\" = $held0 ]"
+	wait_until 10 bash -c "[ \"\$(pins_held)\" = $held0 ]"
 check "rdma link del pinrxe0" rdma link del pinrxe0
 check "rdma link del pinrxe1" ip netns exec peer rdma link del pinrxe1
 check "rmmod pinrxe" rmmod pinrxe

@@ -21,14 +21,6 @@ make_netns_pair
 check "rdma link add pinrxe1 (namespace peer)" \
 	ip netns exec peer rdma link add pinrxe1 type pinrxe netdev veth1
 
-# Net FOLL_PIN pins held in the system, per-CPU counts folded first.
-pins_held() {
-	echo 1 >/proc/sys/vm/stat_refresh
-	awk '/^nr_foll_pin_acquired/ {a = $2} /^nr_foll_pin_released/ {r = $2}
-	     END {print a - r}' /proc/vmstat
-}
-export -f pins_held
-
 # run_fallback LOG ARGS...: the program's output goes to tmpfs first: live
 # output to the 9p results share would take pins of its own and blur the
 # system-wide counts it checks.
@@ -58,7 +50,7 @@ mkfs.ext4 -q -F /tmp/ext4.img
 mkdir -p /mnt/ext4
 check "mount ext4" mount -o loop /tmp/ext4.img /mnt/ext4
 
-held0=$(for i in $(seq 10); do pins_held; sleep 0.2; done | sort -n | head -n 1)
+held0=$(pins_quiescent)
 echo "FOLL_PIN pins held at the start: $held0"
 fallbacks() { cat /sys/class/infiniband/pinrxe0/ports/1/hw_counters/odp_fallbacks; }
 odp=no

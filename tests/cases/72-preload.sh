@@ -84,16 +84,17 @@ step "ib_write_bw under each policy, seen by rdmapin mr --pid"
 bw_under() {
 	local policy=$1 path=$2 srv cli rc=0
 	ip netns exec peer /tmp/shim "$policy" \
-		ib_write_bw -d pinrxe1 -x 1 -s 65536 -D 12 -F \
+		ib_write_bw -d pinrxe1 -x 1 -s 65536 -D 25 -F \
 		>/tmp/bw-srv.log 2>&1 &
 	srv=$!
 	PIDS+=("$srv")
 	wait_until 30 ip netns exec peer bash -c "$(declare -f listening); listening"
-	/tmp/shim "$policy" ib_write_bw -d pinrxe0 -x 1 -s 65536 -D 12 -F 192.0.2.2 \
+	/tmp/shim "$policy" ib_write_bw -d pinrxe0 -x 1 -s 65536 -D 25 -F 192.0.2.2 \
 		>/tmp/bw-cli.log 2>&1 &
 	cli=$!
 	PIDS+=("$cli")
-	# Stopped while they are looked at (see case 71).
+	# Stopped while they are looked at (see case 71).  The run lasts long
+	# enough for a slow look in a loaded guest (12 s once was not).
 	JSON_QUIET=1 wait_until 60 json_is "len(d) > 0" "$RDMAPIN" mr --pid "$cli" \
 		--json >/dev/null 2>&1 || rc=1
 	kill -STOP "$cli" "$srv"
