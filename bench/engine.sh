@@ -393,28 +393,14 @@ each_label() {
 	done
 }
 
-# warm_up TEST: the bandwidth figures are steady state, on every device
-# alike: perftest's --perform_warm_up sends a round of work requests before
-# the clock starts, so the first touch of the run's buffers (an ODP fault,
-# which regbench measures on its own as first_write) is not averaged into a
-# short run's bandwidth.  perftest has it for WRITE, READ and atomics only.
-warm_up() {
-	case $1 in
-	ib_write_bw | ib_read_bw | ib_atomic_bw) echo --perform_warm_up ;;
-	esac
-}
-
 perftest_round() {
 	local r=$1 t s
 	for t in "${BW_TESTS[@]}"; do
 		for s in "${BW_SIZES[@]}"; do
-			# shellcheck disable=SC2046 # zero or one word
-			each_label "$r" bw "$t" "$s" -s "$s" -n "$(bw_iters "$s")" \
-				$(warm_up "$t")
+			each_label "$r" bw "$t" "$s" -s "$s" -n "$(bw_iters "$s")"
 		done
 	done
-	# shellcheck disable=SC2046
-	each_label "$r" bw ib_atomic_bw 8 -n 10000 $(warm_up ib_atomic_bw)
+	each_label "$r" bw ib_atomic_bw 8 -n 10000
 	for t in "${LAT_TESTS[@]}"; do
 		for s in "${LAT_SIZES[@]}"; do
 			each_label "$r" lat "$t" "$s" -s "$s" -n "$LAT_ITERS"
