@@ -184,9 +184,10 @@ echo "run-guest: logs in $out" >&2
 log="$out/dmesg.log"
 [ -s "$log" ] || log="$out/console.log"
 splat='BUG:|WARNING:|Oops|refcount_t:|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|KASAN|UBSAN|kmemleak|general protection fault|Kernel panic|kernel BUG at|Call Trace:|INFO: task .* blocked'
-# kmemleak (debug kernel only) announces itself and each scan; its leaks
+# kmemleak (debug kernel only) announces itself and each scan, and RCU
+# says lockdep is on; kmemleak's leaks
 # are judged from its report, below, not from those lines.
-benign='kmemleak: (Kernel memory leak detector initialized|[0-9]+ new suspected memory leaks)'
+benign='kmemleak: (Kernel memory leak detector initialized|[0-9]+ new suspected memory leaks)|RCU lockdep checking is enabled'
 grep -E -n "$splat" "$log" 2>/dev/null | {
 	if [ -n "$debug" ]; then grep -E -v "$benign"; else cat; fi
 } >"$out/splat.log" || true
