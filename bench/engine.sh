@@ -13,6 +13,10 @@
 #                            traffic (librdmapin-preload.so, RDMAPIN_PREFETCH)
 #     perftest refuses --odp for atomics, so the atomic tests get their ODP
 #     memory from the preload shim's RDMAPIN_POLICY=odp instead;
+#   - steady-state bandwidth: the same bandwidth tests at 64 KiB and 1 MiB
+#     in perftest's duration mode, which counts only the middle of a run
+#     (the margins at either end are not measured), so that a run's first
+#     touch of fresh ODP pages and its start and end are left out;
 #   - registration and deregistration time against size, and the first
 #     access to fresh memory (regbench), on pinrxe and on rxe;
 #   - the physical reference: memcpy bandwidth (memcpybench) and a UDP
@@ -68,17 +72,23 @@ BW_TESTS=(ib_send_bw ib_write_bw ib_read_bw)
 LAT_TESTS=(ib_send_lat ib_write_lat ib_read_lat)
 if [ "$quick" = 1 ]; then
 	BW_SIZES=(64 65536)
+	STEADY_SIZES=(65536)
 	LAT_SIZES=(2)
 	REG_MAX=$((4 << 20))
 	UDP_SECONDS=1
 else
 	BW_SIZES=(64 256 1024 4096 16384 65536 262144 1048576)
+	STEADY_SIZES=(65536 1048576)
 	LAT_SIZES=(2 4096)
 	REG_MAX=$((1 << 30))
 	UDP_SECONDS=3
 fi
 UDP_SIZES=(1024 8192)
 LAT_ITERS=1000
+# Duration mode: STEADY_SECONDS a run, of which the first and the last
+# STEADY_MARGIN seconds are not counted.  The first touch of a 1 MiB ODP
+# buffer takes well under a second in an emulated guest.
+STEADY_SECONDS=5 STEADY_MARGIN=1
 
 # bw_iters SIZE: about 32 MiB a run (a second or so at rdma_rxe's speed in
 # an emulated guest, less at pinrxe's), at most 10000 messages.
@@ -331,12 +341,13 @@ perftest_pair() {
 }
 
 # result KIND SIZE: the figures of the client's report row for SIZE:
-# "BW MPPS" (bandwidth, perftest's MB/s, and message rate) or the typical
-# latency; nothing when there is no such row.
+# "BW MPPS" (bandwidth, perftest's MB/s, and message rate; KIND bw or
+# steady) or, KIND lat, the typical latency; nothing when there is no
+# such row.
 result() {
 	awk -v k="$1" -v s="$2" '
 		$1 == s && $2 ~ /^[0-9]+$/ && NF >= 5 {
-			if (k == "bw") print $4, $5; else print $5
+			if (k == "lat") print $5; else print $4, $5
 			exit
 		}' "$WORK/client.log"
 }
@@ -356,6 +367,7 @@ failure() {
 }
 
 # measure ROUND KIND TEST SIZE LABEL ARGS...: one figure, up to three tries.
+# KIND: bw, steady (bandwidth in duration mode) or lat.
 measure() {
 	local round=$1 kind=$2 test=$3 size=$4 label=$5 try val='' why bw mpps
 	shift 5
@@ -373,11 +385,13 @@ measure() {
 		FAILED=$((FAILED + 1))
 		warn "$test $size B $label round $round: NA after 3 tries"
 	fi
-	if [ "$kind" = bw ]; then
+	if [ "$kind" = bw ] || [ "$kind" = steady ]; then
+		local p=''
+		[ "$kind" = steady ] && p=steady_
 		read -r bw mpps <<<"${val:-NA NA}"
-		echo "$test,$size,bw_MBps,$label,$round,$bw" >>"$out/bench.csv"
-		echo "$test,$size,mpps,$label,$round,$mpps" >>"$out/bench.csv"
-		say "[$DONE/$TOTAL] round $round $test $size B $label: $bw MB/s, $mpps Mpps"
+		echo "$test,$size,${p}bw_MBps,$label,$round,$bw" >>"$out/bench.csv"
+		echo "$test,$size,${p}mpps,$label,$round,$mpps" >>"$out/bench.csv"
+		say "[$DONE/$TOTAL] round $round $test $size B $label${p:+ (steady state)}: $bw MB/s, $mpps Mpps"
 	else
 		echo "$test,$size,lat_usec,$label,$round,${val:-NA}" >>"$out/bench.csv"
 		say "[$DONE/$TOTAL] round $round $test $size B $label: ${val:-NA} usec"
@@ -407,6 +421,12 @@ perftest_round() {
 		done
 	done
 	each_label "$r" lat ib_atomic_lat 8 -n "$LAT_ITERS"
+	for t in "${BW_TESTS[@]}"; do
+		for s in "${STEADY_SIZES[@]}"; do
+			each_label "$r" steady "$t" "$s" -s "$s" \
+				-D "$STEADY_SECONDS" -f "$STEADY_MARGIN"
+		done
+	done
 }
 
 # --- the reference: memcpy and UDP ------------------------------------------
@@ -522,7 +542,8 @@ say "$rounds round(s)$([ "$quick" = 1 ] && echo ", quick"); results in $out"
 
 echo "test,size,metric,device,round,value" >"$out/bench.csv"
 echo "test,size,metric,round,value" >"$out/ref.csv"
-TOTAL=$(((${#BW_TESTS[@]} * ${#BW_SIZES[@]} + 1 + ${#LAT_TESTS[@]} * ${#LAT_SIZES[@]} + 1) *
+TOTAL=$(((${#BW_TESTS[@]} * (${#BW_SIZES[@]} + ${#STEADY_SIZES[@]}) + 1 +
+	${#LAT_TESTS[@]} * ${#LAT_SIZES[@]} + 1) *
 	${#LABELS[@]} * rounds))
 for r in $(seq "$rounds"); do
 	perftest_round "$r"

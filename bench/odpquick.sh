@@ -71,7 +71,7 @@ done
 
 # run TEST SIZE MODE ROUND: one run's MB/s (average), or nothing.
 run() {
-	local t=$1 s=$2 extra=() more n spid ppid
+	local t=$1 s=$2 extra=() more n spid ppid v
 	[ "$3" = odp ] && extra=(--odp)
 	read -r -a more <<<"${RDMAPIN_ODPQ_ARGS:-}"
 	extra+=("${more[@]}")
@@ -101,7 +101,16 @@ run() {
 			--stdio -g none 2>/dev/null | grep -v '^$' | head -n 60 \
 			>"$RDMAPIN_ODPQ_PERF/$t-$s-$3-$4.txt"
 	fi
-	awk -v s="$s" '$1 == s && $2 ~ /^[0-9]+$/ { print $4; exit }' /tmp/odpq-cli.log
+	v=$(awk -v s="$s" '$1 == s && $2 ~ /^[0-9]+$/ { print $4; exit }' /tmp/odpq-cli.log)
+	if [ -z "$v" ]; then
+		# Why there is no figure: both sides' last words, on stderr.
+		{
+			echo "odpquick: $t $s $3 round $4: no result"
+			tail -n 8 /tmp/odpq-cli.log | sed 's/^/  client: /'
+			tail -n 8 /tmp/odpq-srv.log | sed 's/^/  server: /'
+		} >&2
+	fi
+	echo "$v"
 }
 
 # counters: the devices' counters and the backlog drops, "name value" lines.
@@ -117,6 +126,15 @@ counters() {
 		d=$((d + 16#$x))
 	done </proc/net/softnet_stat
 	echo "backlog_drops $d"
+	# Losses on the way that the devices cannot see: the UDP layer's
+	# errors in the pair's namespace and the veth ends' drops.
+	"${nsx[@]}" awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ {
+		print "udp_in_errors", $4; print "udp_rcvbuf_errors", $6 }' /proc/net/snmp
+	for i in 0 1; do
+		for x in rx_dropped tx_dropped; do
+			echo "odpq$i:$x $("${nsx[@]}" cat /sys/class/net/odpq$i/statistics/$x)"
+		done
+	done
 }
 
 # counters_delta BEFORE AFTER: the counters that changed, on one line.

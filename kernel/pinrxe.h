@@ -50,6 +50,19 @@
 #define PINRXE_MAX_INLINE	512
 /* As rdma_rxe: perftest sets a peer's limit as its own. */
 #define PINRXE_MAX_RD_ATOMIC	128
+/*
+ * Read response bytes a requester lets be on their way: a read starts only
+ * while the reads outstanding ask for less than this, and one always may.
+ * The responder answers a read at once, so whatever is asked for piles up
+ * as packets at the requester: max_rd_atomic reads of 1 MiB are 128 MiB of
+ * skbs.  A queue that long takes seconds to drain at a soft device's
+ * speed; a retransmission (after one stall) re-asks for all of it, and
+ * the duplicates queue in front of new responses for longer than the
+ * transport timer, which fires again: a retry storm that ends the QP.
+ * 2 MiB keeps a pipeline of reads going, drains in well under the IBA
+ * timeouts applications use, and is what is left behind when a QP goes.
+ */
+#define PINRXE_MAX_READ_INFLIGHT	(2u << 20)
 #define PINRXE_MAX_SRQ		0x1000
 #define PINRXE_MAX_SRQ_WR	0x4000	/* a power of two, as above */
 #define PINRXE_MAX_SRQN		0xffffff	/* 24 bits, as the XRCETH */
@@ -526,6 +539,12 @@ static inline bool pinrxe_wqe_is_rd_atomic(const struct pinrxe_send_wqe *wqe)
 	       pinrxe_wqe_is_atomic_write(wqe);
 }
 
+/* What a WQE counts against PINRXE_MAX_READ_INFLIGHT: a read's length. */
+static inline u32 pinrxe_swqe_rd_bytes(struct pinrxe_swqe *swqe)
+{
+	return pinrxe_wqe_is_read(pinrxe_swqe_wqe(swqe)) ? swqe->length : 0;
+}
+
 /**
  * struct pinrxe_sq - a send queue
  * @queue: the ring the application posts to
@@ -628,6 +647,7 @@ struct pinrxe_srq {
  * @index: free-running SQ index of the WQE being sent
  * @av_valid: the QP has a path (qp->av): connected QPs may send
  * @rd_atomic: reads and atomics outstanding (bounded by max_rd_atomic)
+ * @rd_bytes: bytes those reads ask for (bounded by PINRXE_MAX_READ_INFLIGHT)
  * @pkts_since_ack: packets sent since the last ack request
  * @rewind_psn: set with @rewind: go back and resend from this PSN
  * @rewind: a retransmission is due from @rewind_psn
@@ -640,6 +660,7 @@ struct pinrxe_req_state {
 	u32 index;
 	bool av_valid;
 	u32 rd_atomic;
+	u32 rd_bytes;
 	u32 pkts_since_ack;
 	u32 rewind_psn;
 	bool rewind;

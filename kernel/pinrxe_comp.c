@@ -51,8 +51,11 @@ void pinrxe_comp_wqe(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe,
 	struct pinrxe_send_wqe *wqe = pinrxe_swqe_wqe(swqe);
 
 	if (swqe->progress == PINRXE_WQE_SENT && pinrxe_wqe_is_rd_atomic(wqe) &&
-	    qp->req.rd_atomic)
+	    qp->req.rd_atomic) {
 		qp->req.rd_atomic--;
+		qp->req.rd_bytes -= min(qp->req.rd_bytes,
+					pinrxe_swqe_rd_bytes(swqe));
+	}
 	swqe->progress = PINRXE_WQE_DONE;
 	if (status != IB_WC_SUCCESS || qp->sq_sig_all ||
 	    (wqe->send_flags & PINRXE_SEND_SIGNALED)) {

@@ -121,7 +121,7 @@ static void pinrxe_req_arm_timer(struct pinrxe_qp *qp)
  */
 static void pinrxe_req_rewind(struct pinrxe_qp *qp)
 {
-	u32 psn = qp->req.rewind_psn, index, rd_atomic = 0;
+	u32 psn = qp->req.rewind_psn, index, rd_atomic = 0, rd_bytes = 0;
 	struct pinrxe_swqe *swqe = NULL;
 
 	qp->req.rewind = false;
@@ -134,8 +134,10 @@ static void pinrxe_req_rewind(struct pinrxe_qp *qp)
 		    pinrxe_psn_cmp(psn, swqe->last_psn) <= 0)
 			break;
 		if (swqe->progress != PINRXE_WQE_DONE &&
-		    pinrxe_wqe_is_rd_atomic(pinrxe_swqe_wqe(swqe)))
+		    pinrxe_wqe_is_rd_atomic(pinrxe_swqe_wqe(swqe))) {
 			rd_atomic++;
+			rd_bytes += pinrxe_swqe_rd_bytes(swqe);
+		}
 		swqe = NULL;
 	}
 	if (!swqe)
@@ -147,6 +149,7 @@ static void pinrxe_req_rewind(struct pinrxe_qp *qp)
 	qp->req.index = index;
 	qp->req.psn = psn;
 	qp->req.rd_atomic = rd_atomic;
+	qp->req.rd_bytes = rd_bytes;
 	/* Resume this WQE at its packet @psn: bytes before it are done. */
 	swqe->sent = min_t(u32, swqe->length,
 			   ((psn - swqe->first_psn) & PINRXE_BTH_PSN) * qp->mtu);
@@ -179,6 +182,10 @@ static bool pinrxe_req_start(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe)
 		if ((wqe->send_flags & PINRXE_SEND_FENCE) && qp->req.rd_atomic)
 			return false;
 		if (pinrxe_wqe_is_rd_atomic(wqe) && qp->req.rd_atomic >= max_rd)
+			return false;
+		if (qp->req.rd_atomic && pinrxe_swqe_rd_bytes(swqe) >
+		    PINRXE_MAX_READ_INFLIGHT - min(qp->req.rd_bytes,
+						   PINRXE_MAX_READ_INFLIGHT))
 			return false;
 	}
 	swqe->first_psn = qp->req.psn;
@@ -347,8 +354,10 @@ static int pinrxe_req_send_pkt(struct pinrxe_qp *qp, struct pinrxe_swqe *swqe,
 		swqe->sent = swqe->length;
 	if (last) {
 		swqe->progress = PINRXE_WQE_SENT;
-		if (pinrxe_wqe_is_rd_atomic(wqe))
+		if (pinrxe_wqe_is_rd_atomic(wqe)) {
 			qp->req.rd_atomic++;
+			qp->req.rd_bytes += pinrxe_swqe_rd_bytes(swqe);
+		}
 		qp->req.index++;
 	}
 	pinrxe_req_arm_timer(qp);

@@ -96,6 +96,7 @@ void pinrxe_xfer_reset(struct pinrxe_qp *qp)
 	qp->resp.drop_msg = false;
 	qp->req.index = qp->sq.head;
 	qp->req.rd_atomic = 0;
+	qp->req.rd_bytes = 0;
 	qp->req.pkts_since_ack = 0;
 	qp->req.rewind = false;
 	qp->comp.timeout = false;

@@ -85,6 +85,9 @@ for t in ("ib_send_bw", "ib_write_bw", "ib_read_bw"):
     for s in (64, 65536):
         for m in ("bw_MBps", "mpps"):
             want |= {(t, str(s), m, dev) for dev in devices}
+    # The steady state (duration mode) at 64 KiB.
+    for m in ("steady_bw_MBps", "steady_mpps"):
+        want |= {(t, "65536", m, dev) for dev in devices}
 for m in ("bw_MBps", "mpps"):
     want |= {("ib_atomic_bw", "8", m, dev) for dev in devices}
 for t in ("ib_send_lat", "ib_write_lat", "ib_read_lat"):

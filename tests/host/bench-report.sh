@@ -40,7 +40,9 @@ reg() {
 
 # dataset DIR: a full run of three rounds, every target met, some of them
 # exactly on the line (ODP at 0.9 of pinned, latency equal to rxe's,
-# registration 100x).  The variables below make it miss one.
+# registration 100x).  The variables below make it miss one.  ODP_BW is
+# the steady state (duration mode), which target 3 is judged on; the
+# whole-run ODP figures stay as they are.
 pin_bw="40 50 60" odp_bw="45 44 100" pin_lat="31 31 90" odp_reg="10000 9000 11000"
 dataset() {
 	mkdir -p "$1"
@@ -50,9 +52,16 @@ dataset() {
 			for s in 4096 65536 1048576; do
 				row $t $s bw_MBps rxe 10 20 30
 				row $t $s bw_MBps pinrxe $pin_bw
-				row $t $s bw_MBps pinrxe-odp $odp_bw
+				row $t $s bw_MBps pinrxe-odp 45 44 100
 				row $t $s bw_MBps pinrxe-odp-prefetch NA 47 48
 				row $t $s mpps rxe 1 2 3
+			done
+			for s in 65536 1048576; do
+				row $t $s steady_bw_MBps rxe 10 20 30
+				row $t $s steady_bw_MBps pinrxe $pin_bw
+				row $t $s steady_bw_MBps pinrxe-odp $odp_bw
+				row $t $s steady_bw_MBps pinrxe-odp-prefetch NA 47 48
+				row $t $s steady_mpps rxe 1 2 3
 			done
 		done
 		row ib_atomic_bw 8 mpps rxe 0.1 0.2 0.3
@@ -138,11 +147,15 @@ verdicts "$d" 13 0 0
 # 0.9 of target 3), rxe's latency over pinrxe's, 1e6 / 10000 (exactly 100).
 has "$d" "| 64 KiB | 10.0 / 20.0 / 30.0 | 40.0 / 50.0 / 60.0 | 44.0 / 45.0 / 100.0 |" \
 	"| ib_write_bw 64 KiB: pinrxe / rxe | 50.0 / 20.0 MB/s = 2.500 | ≥ 2.00 | **PASS** |" \
-	"| ib_send_bw 1 MiB: pinrxe-odp / pinrxe | 45.0 / 50.0 MB/s = 0.900 | ≥ 0.90 | **PASS** |" \
+	"| ib_send_bw 1 MiB steady state: pinrxe-odp / pinrxe | 45.0 / 50.0 MB/s = 0.900 | ≥ 0.90 | **PASS** |" \
 	"| ib_read_lat 2 B: pinrxe vs rxe | 31.0 µs vs 31.0 µs | pinrxe ≤ rxe | **PASS** |" \
 	"| 1000000 / 10000 µs = 100.0 | ≥ 100 | **PASS** |" \
 	"| 64 KiB | 2.50x | 2.25x | 2.38x | 2000 | 1 % | 2.5 % | 2.2 % | 2.4 % |" \
 	"| ib_write_lat | 4 KiB | 40.0 / 40.0 / 40.0 | 20.0 / 20.0 / 20.0 | 2.00x |"
+# The steady-state tables: cells, ODP / pinned, device / rxe, % of memcpy.
+has "$d" "## Steady-state bandwidth" \
+	"| ib_read_bw | 1 MiB | 10.0 / 20.0 / 30.0 | 40.0 / 50.0 / 60.0 | 44.0 / 45.0 / 100.0 | 47.0 / 47.5 / 48.0 (+1 NA) |" \
+	"| ib_read_bw | 64 KiB | 0.90x | 0.95x | 2.50x | 2.25x | 2.38x | 1 % | 2.5 % | 2.2 % | 2.4 % |"
 # Latency's memcpy column: 4096 B at 2000 MB/s of 2^20 B; 2 B at the
 # nearest block size measured, 64 B.
 has "$d" "| 1.95 |" "| 0.000954 (memcpy at 64 B) |"
@@ -170,9 +183,9 @@ if [ $plots = yes ]; then
 			fail "$png is not in the report"
 		n=$((n + 1))
 	done
-	# Three per bandwidth test, two each for atomics and latency, six for
-	# registration, one for ODP against pinned.
-	[ "$n" = 20 ] || fail "$n plots, want 20"
+	# Three per bandwidth test and for the steady state, two each for
+	# atomics and latency, six for registration, one for ODP against pinned.
+	[ "$n" = 23 ] || fail "$n plots, want 23"
 	# The numbers behind the ratio figures: 50/20, 45/20, 47.5/20, and
 	# rxe's registration time over pinrxe's (2e6 / 1e6).
 	grep -qx "65536 2.5 2.25 2.375" "$d/plots/bw_ib_write_bw_vs_rxe.dat" ||
@@ -182,6 +195,8 @@ if [ $plots = yes ]; then
 	# Median, min, max per device for the error bars.
 	grep -qx "65536 20 10 30 50 40 60 45 44 100 47.5 47 48" \
 		"$d/plots/bw_ib_write_bw.dat" || fail "bw_ib_write_bw.dat"
+	grep -qx '"ib_send_bw 1 MiB" 2.5 2.25 2.375' "$d/plots/steady_bw_vs_rxe.dat" ||
+		fail "steady_bw_vs_rxe.dat: $(cat "$d/plots/steady_bw_vs_rxe.dat")"
 	# A plot redraws from its own directory, as its script says.
 	rm "$d/plots/reg_time.png"
 	(cd "$d/plots" && gnuplot reg_time.gp) || fail "reg_time.gp does not redraw"
@@ -224,7 +239,7 @@ miss bandwidth "39.9 39.9 39.9" "45 45 45" "31 31 31" "10000 10000 10000" 3 \
 miss latency "40 50 60" "45 45 45" "31.01 31.01 31.01" "10000 10000 10000" 3 \
 	"ib_send_lat 2 B: pinrxe vs rxe"
 miss odp "40 50 60" "44.9 44.9 44.9" "31 31 31" "10000 10000 10000" 6 \
-	"ib_write_bw 1 MiB: pinrxe-odp / pinrxe"
+	"ib_write_bw 1 MiB steady state: pinrxe-odp / pinrxe"
 miss registration "40 50 60" "45 45 45" "31 31 31" "10001 10001 10001" 1 \
 	"reg 1 GiB on pinrxe: pinned_untouched / odp"
 pin_bw="40 50 60" odp_bw="45 44 100" pin_lat="31 31 90" odp_reg="10000 9000 11000"
@@ -240,6 +255,7 @@ mkdir -p "$d"
 			row $t 64 mpps $dev 0.01
 			row $t 65536 bw_MBps $dev 50
 			row $t 65536 mpps $dev 0.0008
+			row $t 65536 steady_bw_MBps $dev 50
 		done
 	done
 	for t in ib_send_lat ib_write_lat ib_read_lat; do
@@ -248,8 +264,8 @@ mkdir -p "$d"
 		done
 	done
 } >"$d/bench.csv"
-# At 64 KiB pinrxe twice as fast as rxe, ODP at 95 % of pinned.
-sed -i '/,65536,bw_MBps,rxe,/s/,50$/,25/; /,65536,bw_MBps,pinrxe-odp,/s/,50$/,47.5/' \
+# At 64 KiB pinrxe twice as fast as rxe; ODP in the steady state at 90 % of pinned.
+sed -i '/,65536,bw_MBps,rxe,/s/,50$/,25/; /,65536,steady_bw_MBps,pinrxe-odp,/s/,50$/,45/' \
 	"$d/bench.csv"
 {
 	echo "kind,size,mode,device,rep,usec"
@@ -260,8 +276,9 @@ sed -i '/,65536,bw_MBps,rxe,/s/,50$/,25/; /,65536,bw_MBps,pinrxe-odp,/s/,50$/,47
 printf 'key,value\nrounds,1\nquick,1\n' >"$d/meta.csv"
 run 0 "quick run" --check-targets "$d"
 verdicts "$d" 9 0 4
-has "$d" "**Quick run**" "| 64 KiB | 25.0 / 25.0 / 25.0 | 50.0 / 50.0 / 50.0 | 47.5 / 47.5 / 47.5 |" \
-	"| ib_send_bw 1 MiB: pinrxe-odp / pinrxe | no pinrxe-odp result; no pinrxe result | ≥ 0.90 | **not measured** |" \
+has "$d" "**Quick run**" "| 64 KiB | 25.0 / 25.0 / 25.0 | 50.0 / 50.0 / 50.0 | 50.0 / 50.0 / 50.0 |" \
+	"| ib_send_bw 1 MiB steady state: pinrxe-odp / pinrxe | no pinrxe-odp result; no pinrxe result | ≥ 0.90 | **not measured** |" \
+	"| ib_send_bw 64 KiB steady state: pinrxe-odp / pinrxe | 45.0 / 50.0 MB/s = 0.900 | ≥ 0.90 | **PASS** |" \
 	"| no pinned_untouched result; no odp result | ≥ 100 | **not measured** |" \
 	"| ib_write_lat 2 B: pinrxe vs rxe | 20.0 µs vs 20.0 µs | pinrxe ≤ rxe | **PASS** |"
 if [ $plots = yes ]; then

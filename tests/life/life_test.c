@@ -243,21 +243,6 @@ struct baseline {
 	uint64_t vm_pin;
 };
 
-/* The least of a few samples: our own output holds a pin for a moment. */
-static long pins_quiescent(void)
-{
-	long least = pins_held(), n;
-	int i;
-
-	for (i = 0; i < 5; i++) {
-		usleep(40000);
-		n = pins_held();
-		if (n < least)
-			least = n;
-	}
-	return least;
-}
-
 static struct baseline baseline(void)
 {
 	return (struct baseline){ .pins = pins_quiescent(), .vm_pin = vm_pin() };
@@ -265,12 +250,7 @@ static struct baseline baseline(void)
 
 static void check_back_to(const char *what, struct baseline b)
 {
-	CHECK(WAIT_FOR(30, pins_held() == b.pins),
-	      "%s: %ld FOLL_PIN pins held, %ld before", what, pins_held(),
-	      b.pins);
-	CHECK(vm_pin() == b.vm_pin, "%s: VmPin %llu KiB, %llu before", what,
-	      (unsigned long long)vm_pin() / KiB,
-	      (unsigned long long)b.vm_pin / KiB);
+	check_pins_back(what, b.pins, b.vm_pin);
 	CHECK(WAIT_FOR(10, hw_counter(local.name, "pinned_pages") == 0),
 	      "%s: %s pinned_pages %ld", what, local.name,
 	      hw_counter(local.name, "pinned_pages"));

@@ -105,12 +105,7 @@ static void check_back_to(const char *what, struct baseline b, long fallbacks)
 {
 	long n;
 
-	CHECK(WAIT_FOR(30, pins_held() == b.pins),
-	      "%s: %ld FOLL_PIN pins held, %ld before", what, pins_held(),
-	      b.pins);
-	CHECK(vm_pin() == b.vm_pin, "%s: VmPin %llu KiB, %llu before", what,
-	      (unsigned long long)vm_pin() / KiB,
-	      (unsigned long long)b.vm_pin / KiB);
+	check_pins_back(what, b.pins, b.vm_pin);
 	n = hw_counter(local_name, "odp_fallbacks") - b.fallbacks;
 	CHECK(n == fallbacks, "%s: odp_fallbacks moved by %ld, not %ld", what,
 	      n, fallbacks);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rdmapin.h>
 
@@ -43,6 +44,25 @@ long pins_held(void)
 	return acquired - vmstat("nr_foll_pin_released");
 }
 
+/*
+ * The pin count is system-wide, and a write to the 9p share the test
+ * guest logs to holds a pin for a moment: the least of a few samples is
+ * the quiescent count.
+ */
+long pins_quiescent(void)
+{
+	long least = pins_held(), n;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		usleep(40000);
+		n = pins_held();
+		if (n < least)
+			least = n;
+	}
+	return least;
+}
+
 uint64_t vm_pin(void)
 {
 	struct rdmapin_limits lim;
@@ -50,6 +70,16 @@ uint64_t vm_pin(void)
 	CHECK(rdmapin_limits(0, &lim) == 0, "rdmapin_limits: %s",
 	      strerror(errno));
 	return lim.pinned_bytes;
+}
+
+void check_pins_back(const char *what, long pins, uint64_t vm_pin_before)
+{
+	CHECK(WAIT_FOR(30, pins_held() == pins),
+	      "%s: %ld FOLL_PIN pins held, %ld before", what, pins_held(),
+	      pins);
+	CHECK(vm_pin() == vm_pin_before, "%s: VmPin %llu KiB, %llu before",
+	      what, (unsigned long long)vm_pin() / KiB,
+	      (unsigned long long)vm_pin_before / KiB);
 }
 
 long hw_counter(const char *dev, const char *name)

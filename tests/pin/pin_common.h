@@ -22,8 +22,15 @@
 long vmstat(const char *name);
 /* FOLL_PIN pins held in the whole system. */
 long pins_held(void);
+/* pins_held() with transient pins (a 9p write of the test's output) out. */
+long pins_quiescent(void);
 /* VmPin of this process, in bytes. */
 uint64_t vm_pin(void);
+/*
+ * Fail unless the system's FOLL_PIN count returns to @pins within 30 s
+ * and this process's VmPin is @vm_pin_before; @what names the step.
+ */
+void check_pins_back(const char *what, long pins, uint64_t vm_pin_before);
 /* A port-1 hardware counter of @dev (`rdma statistic`); -1 if absent. */
 long hw_counter(const char *dev, const char *name);
 /* CLOCK_MONOTONIC in seconds. */
