@@ -5,6 +5,8 @@
 #   make            build everything into build/
 #   make demo       boot the test guest and show pinrxe devices at work
 #   make test       run the whole test suite (T=PATTERN for a subset)
+#   make test-debug the suite on a KASAN/lockdep/kmemleak/DEBUG_VM kernel
+#                   built from linux-source-6.12 (T=PATTERN for a subset)
 #   make bench      pinrxe against stock rdma_rxe, side by side, in one VM
 #   make install    install module, provider, library, examples (as root)
 #   make checkpatch run the kernel's checkpatch.pl over kernel/
@@ -29,6 +31,10 @@ demo: build
 test: build
 	@bash tests/run.sh $(T)
 
+# Its own kernel and build tree under build/debug-kernel; needs no `build`.
+test-debug: setup
+	@bash tests/debug-kernel/run.sh $(T)
+
 bench: build
 	@bash bench/run.sh
 
@@ -41,4 +47,4 @@ checkpatch: setup
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all setup build demo test bench install checkpatch clean
+.PHONY: all setup build demo test test-debug bench install checkpatch clean

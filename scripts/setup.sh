@@ -11,15 +11,17 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 record="$top/.rdmapin-kernel"
 
 # Packages without the kernel; the kernel pair is chosen below.
-# linux-source-6.12 brings checkpatch.pl and kernel-doc (and, later, the
-# source for the debug kernel); iperf3 and gnuplot-nox are the benchmark's
-# (its UDP reference stream and the report's plots).
+# linux-source-6.12 brings checkpatch.pl and kernel-doc, and the source
+# of `make test-debug`'s kernel, whose build needs bc, flex, bison,
+# libelf-dev (objtool) and libssl-dev; iperf3 and gnuplot-nox are the
+# benchmark's (its UDP reference stream and the report's plots).
 pkgs=(build-essential cmake pkg-config kmod git
       qemu-system-x86 busybox-static xz-utils
       libibverbs-dev librdmacm-dev ibverbs-utils ibverbs-providers
       rdmacm-utils rdma-core perftest python3-pyverbs
       libnl-3-dev libnl-route-3-dev iproute2
-      linux-source-6.12 dkms iperf3 gnuplot-nox)
+      linux-source-6.12 dkms iperf3 gnuplot-nox
+      bc flex bison libelf-dev libssl-dev)
 
 missing() {
 	local p

@@ -8,7 +8,19 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 export RDMAPIN_TOP=$top
+# RDMAPIN_GUEST_KERNEL=DIR: the guests boot the debug kernel built in DIR
+# (tests/debug-kernel/build.sh), with the build tree made for it.
+if [ -n "${RDMAPIN_GUEST_KERNEL:-}" ]; then
+	RDMAPIN_GUEST_KERNEL=$(cd "$RDMAPIN_GUEST_KERNEL" && pwd) || exit 2
+	export RDMAPIN_GUEST_KERNEL
+	export RDMAPIN_BUILD=${RDMAPIN_BUILD:-$RDMAPIN_GUEST_KERNEL/build}
+fi
 export RDMAPIN_BUILD=${RDMAPIN_BUILD:-$top/build}
+# The debug kernel runs several times slower: guest time limits are
+# multiplied by RDMAPIN_TIMEOUT_SCALE (3 with it, 1 without).
+scale=1
+[ -z "${RDMAPIN_GUEST_KERNEL:-}" ] || scale=3
+scale=${RDMAPIN_TIMEOUT_SCALE:-$scale}
 results=$RDMAPIN_BUILD/test-results
 rm -rf "$results"
 mkdir -p "$results"
@@ -67,7 +79,8 @@ guest_case() {
 	shift
 	append=$(sed -n 's/^# guest-append: //p' "$1")
 	timeout=$(sed -n 's/^# guest-timeout: //p' "$1")
-	"$top/tests/guest/run-guest.sh" --out "$out" --timeout "${timeout:-300}" \
+	"$top/tests/guest/run-guest.sh" --out "$out" \
+		--timeout "$((${timeout:-300} * scale))" \
 		--append "$append" bash "$@"
 	local rc=$?
 	# The guest's own view of the case: what it printed.

@@ -13,12 +13,12 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here="$top/tests/guest"
 
-out= timeout=600 mem=2048 smp=2 append= verbose=0 qemu_extra=()
+out= timeout=600 mem=2048 mem_given=0 smp=2 append= verbose=0 qemu_extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out) out=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
-	--mem) mem=$2; shift 2 ;;
+	--mem) mem=$2 mem_given=1; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--qemu-arg) qemu_extra+=("$2"); shift 2 ;;
@@ -37,20 +37,48 @@ done
 # shellcheck source=/dev/null
 . "$top/.rdmapin-kernel"
 kernel=/boot/vmlinuz-$KVER
+# RDMAPIN_GUEST_KERNEL=DIR boots the debug kernel that
+# tests/debug-kernel/build.sh left in DIR instead: its image, its version,
+# and its modules, which the guest mounts at /lib/modules/VERSION.
+debug=${RDMAPIN_GUEST_KERNEL:-}
+guest_modules=
+if [ -n "$debug" ]; then
+	debug=$(cd "$debug" && pwd)
+	[ -s "$debug/release" ] || {
+		echo "run-guest: no debug kernel in $debug; run tests/debug-kernel/build.sh" >&2
+		exit 2
+	}
+	KVER=$(cat "$debug/release")
+	kernel=$debug/vmlinuz
+	guest_modules=$debug/root/lib/modules/$KVER
+	[ -d "$guest_modules" ] || {
+		echo "run-guest: $guest_modules missing" >&2
+		exit 2
+	}
+	# KASAN's shadow, kmemleak's and lockdep's tables need more room.
+	[ "$mem_given" = 1 ] || mem=3072
+fi
 [ -r "$kernel" ] || { echo "run-guest: $kernel missing" >&2; exit 2; }
 
 cache=${RDMAPIN_GUEST_CACHE:-$top/build/guest}
 mkdir -p "$cache"
 
 # The initramfs holds busybox, the five modules needed to reach the host
-# root, and the first-stage init.  Rebuilt when any input changes.
+# root, and the first-stage init.  Rebuilt when any input changes.  The
+# debug kernel has them built in: none of them is among its modules.
 initrd="$cache/initrd-$KVER.cpio.gz"
-if [ ! -s "$initrd" ] || [ "$here/initramfs-init" -nt "$initrd" ]; then
+if [ ! -s "$initrd" ] || [ "$here/initramfs-init" -nt "$initrd" ] ||
+   { [ -n "$debug" ] && [ "$kernel" -nt "$initrd" ]; }; then
 	stage=$(mktemp -d)
 	mkdir -p "$stage"/{bin,lib,proc,sys,dev}
 	cp /bin/busybox "$stage/bin/busybox"
 	for m in netfs 9pnet 9pnet_virtio 9p overlay; do
-		f=$(modinfo -k "$KVER" -n "$m")
+		if [ -n "$debug" ]; then
+			f=$(find "$guest_modules/kernel" -name "$m.ko*" -print -quit)
+			[ -n "$f" ] || continue
+		else
+			f=$(modinfo -k "$KVER" -n "$m")
+		fi
 		case "$f" in
 		*.xz) xz -dc "$f" >"$stage/lib/$m.ko" ;;
 		*.zst) zstd -dc "$f" >"$stage/lib/$m.ko" ;;
@@ -101,7 +129,7 @@ if [ -z "$out" ]; then
 fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-rm -f "$out"/{rc,dmesg.log,output.log,console.log}
+rm -f "$out"/{rc,dmesg.log,output.log,console.log,kmemleak.log}
 
 # The command runs under bash in the guest, from the caller's directory.
 printf '%q ' "$@" >"$out/cmd"
@@ -112,8 +140,10 @@ echo >>"$out/cmd"
 	printf 'export RDMAPIN_KVER=%q\n' "$KVER"
 	printf 'export RDMAPIN_BUILD=%q\n' "${RDMAPIN_BUILD:-$top/build}"
 	printf 'export RDMAPIN_OUT=/rdmapin-out\n'
+	[ -z "$guest_modules" ] ||
+		printf 'export RDMAPIN_GUEST_MODULES=%q\n' "$guest_modules"
 	env | grep -E '^(RDMAPIN_[A-Z_]+|RDMAV_[A-Z_]+|VERBS_LOG_[A-Z_]+)=' |
-		grep -v -E '^RDMAPIN_(CWD|TOP|KVER|OUT|BUILD)=' |
+		grep -v -E '^RDMAPIN_(CWD|TOP|KVER|OUT|BUILD|GUEST_MODULES)=' |
 		sed 's/^\([^=]*\)=\(.*\)$/export \1='"'"'\2'"'"'/' || true
 } >"$out/env"
 install -m 0755 "$here/stage2" "$out/stage2"
@@ -154,7 +184,14 @@ echo "run-guest: logs in $out" >&2
 log="$out/dmesg.log"
 [ -s "$log" ] || log="$out/console.log"
 splat='BUG:|WARNING:|Oops|refcount_t:|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|KASAN|UBSAN|kmemleak|general protection fault|Kernel panic|kernel BUG at|Call Trace:|INFO: task .* blocked'
-if grep -E -n "$splat" "$log" >"$out/splat.log" 2>/dev/null; then
+# kmemleak (debug kernel only) announces itself and each scan, and RCU
+# says lockdep is on; kmemleak's leaks
+# are judged from its report, below, not from those lines.
+benign='kmemleak: (Kernel memory leak detector initialized|[0-9]+ new suspected memory leaks)|RCU lockdep checking is enabled'
+grep -E -n "$splat" "$log" 2>/dev/null | {
+	if [ -n "$debug" ]; then grep -E -v "$benign"; else cat; fi
+} >"$out/splat.log" || true
+if [ -s "$out/splat.log" ]; then
 	echo "run-guest: kernel log shows a splat ($log):" >&2
 	head -20 "$out/splat.log" >&2
 	# The splat itself (RIP, registers, call trace), so that a failure
@@ -166,6 +203,24 @@ if grep -E -n "$splat" "$log" >"$out/splat.log" 2>/dev/null; then
 	exit 126
 fi
 rm -f "$out/splat.log"
+
+# The debug kernel's leak report (tests/guest/stage2 scans at the end of the
+# command): a leaked object allocated through the RDMA stack fails the run.
+# A frame printed as a bare address was in module code gone since: a
+# module's init code, or a module unloaded, and the cases unload only RDMA
+# modules (pinrxe, its test modules, rdma_rxe).
+if [ -n "$debug" ] && [ -s "$out/kmemleak.log" ]; then
+	awk -v RS='unreferenced object ' '
+		NR > 1 && /\[(pinrxe[a-z_]*|ib_[a-z_]+|rdma_[a-z_]+|iw_cm)\]|\n    0xffffffff[0-9a-f]+\n/ {
+			printf "unreferenced object %s", $0
+		}' "$out/kmemleak.log" >"$out/leaks.log"
+	if [ -s "$out/leaks.log" ]; then
+		echo "run-guest: kmemleak reports leaks from the RDMA stack ($out/leaks.log):" >&2
+		head -n 60 "$out/leaks.log" | sed 's/^/  kmemleak| /' >&2
+		exit 126
+	fi
+	rm -f "$out/leaks.log"
+fi
 
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	echo "run-guest: timed out after ${timeout}s (see $out/console.log)" >&2

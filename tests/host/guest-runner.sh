@@ -19,6 +19,9 @@ rm -f "$marker"
 [ ! -e "$marker" ] || fail "a guest write reached the host root"
 grep -qx 0 "$tmp/ok/output.log" || fail "command did not run as root"
 . "$top/.rdmapin-kernel"
+# Or the debug kernel of `make test-debug`.
+debug=${RDMAPIN_GUEST_KERNEL:-}
+[ -z "$debug" ] || KVER=$(cat "$debug/release")
 grep -qx "$KVER" "$tmp/ok/output.log" || fail "guest did not boot $KVER"
 [ -s "$tmp/ok/dmesg.log" ] || fail "guest kernel log not kept"
 [ -s "$tmp/ok/console.log" ] || fail "guest console not kept"
@@ -37,6 +40,16 @@ grep -q 'WARNING:' "$tmp/warn/splat.log" ||
 	fail "splat report does not show the WARNING"
 grep -q 'rdmapin_splat' "$tmp/warn/dmesg.log" ||
 	fail "kernel log does not show the planted module's warning"
+
+if [ -n "$debug" ]; then
+	echo "== a planted memory leak fails the run (debug kernel: kmemleak)"
+	rc=0
+	"$run" --out "$tmp/leak" -- insmod "$build/tests/kmod/rdmapin_splat.ko" \
+		leak=1 || rc=$?
+	[ "$rc" = 126 ] || fail "planted leak came back as $rc, not 126"
+	grep -q '5a 5a 5a 5a' "$tmp/leak/leaks.log" ||
+		fail "the leak report does not show the planted object"
+fi
 
 echo "== a hung guest is stopped at the timeout"
 rc=0
