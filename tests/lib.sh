@@ -10,6 +10,9 @@ set -euo pipefail
 # prefix in RDMAV_DRIVERS is dlopen()ed as <prefix>-rdmav34.so.
 export RDMAV_DRIVERS="$RDMAPIN_BUILD/providers/pinrxe/libpinrxe"
 export LD_LIBRARY_PATH="$RDMAPIN_BUILD/librdmapin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# Time limits inside cases are for the Debian kernel; on the debug kernel
+# (make test-debug), several times slower, tests/run.sh scales them.
+TSCALE=${RDMAPIN_TIMEOUT_SCALE:-1}
 PINRXE_KO="$RDMAPIN_BUILD/kernel/pinrxe.ko"
 EXAMPLES="$RDMAPIN_BUILD/examples"
 
@@ -200,17 +203,17 @@ client_server() {
 	local srv=$1 cli=$2 rc=0 srv_rc=0 pid
 	shift 2
 	if [ "${REVERSE:-0}" = 1 ]; then
-		timeout 120 "$@" -d "$srv" >/tmp/server.log 2>&1 &
+		timeout $((120 * TSCALE)) "$@" -d "$srv" >/tmp/server.log 2>&1 &
 		pid=$!
 		wait_until 30 listening
-		ip netns exec peer timeout 120 "$@" -d "$cli" 192.0.2.1 \
+		ip netns exec peer timeout $((120 * TSCALE)) "$@" -d "$cli" 192.0.2.1 \
 			>/tmp/client.log 2>&1 || rc=$?
 	else
-		ip netns exec peer timeout 120 "$@" -d "$srv" \
+		ip netns exec peer timeout $((120 * TSCALE)) "$@" -d "$srv" \
 			>/tmp/server.log 2>&1 &
 		pid=$!
 		wait_until 30 ip netns exec peer bash -c "$(declare -f listening); listening"
-		timeout 120 "$@" -d "$cli" 192.0.2.2 >/tmp/client.log 2>&1 ||
+		timeout $((120 * TSCALE)) "$@" -d "$cli" 192.0.2.2 >/tmp/client.log 2>&1 ||
 			rc=$?
 	fi
 	wait "$pid" || srv_rc=$?
@@ -239,9 +242,9 @@ remove_under_holder() {
 	"$@" /tmp/held >/tmp/hold.log 2>&1 &
 	holder=$!
 	check "the holder set up its objects" wait_until 120 test -e /tmp/held
-	check "rdma link del $dev" timeout 60 rdma link del "$dev"
+	check "rdma link del $dev" timeout $((60 * TSCALE)) rdma link del "$dev"
 	check "device gone" ib_gone "$dev"
-	timeout 30 tail --pid=$holder -f /dev/null || rc=$?
+	timeout $((30 * TSCALE)) tail --pid=$holder -f /dev/null || rc=$?
 	[ "$rc" = 0 ] || fail "the holder did not exit after DEVICE_FATAL"
 	wait $holder || { cat /tmp/hold.log; fail "the holder failed"; }
 	cat /tmp/hold.log

@@ -21,6 +21,8 @@ export RDMAPIN_BUILD=${RDMAPIN_BUILD:-$top/build}
 scale=1
 [ -z "${RDMAPIN_GUEST_KERNEL:-}" ] || scale=3
 scale=${RDMAPIN_TIMEOUT_SCALE:-$scale}
+# Cases scale their own inner time limits by it too (tests/lib.sh).
+export RDMAPIN_TIMEOUT_SCALE=$scale
 results=$RDMAPIN_BUILD/test-results
 rm -rf "$results"
 mkdir -p "$results"

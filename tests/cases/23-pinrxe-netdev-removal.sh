@@ -20,7 +20,7 @@ stdbuf -oL ibv_asyncwatch -d pinrxe0 >"$events" 2>&1 &
 watcher=$!
 sleep 1
 check "watcher holds pinrxe0 open" kill -0 $watcher
-check "netdev deletion completes" timeout 20 ip link del veth0
+check "netdev deletion completes" timeout $((20 * TSCALE)) ip link del veth0
 check "pinrxe0 removed" wait_until 10 ib_gone pinrxe0
 check "the process got DEVICE_FATAL" wait_until 20 grep -q DEVICE_FATAL "$events"
 kill $watcher 2>/dev/null || true

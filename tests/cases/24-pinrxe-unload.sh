@@ -23,7 +23,7 @@ stdbuf -oL ibv_asyncwatch -d pinrxe0 >"$events" 2>&1 &
 watcher=$!
 sleep 1
 check "watcher holds pinrxe0 open" kill -0 $watcher
-check "rmmod pinrxe completes" timeout 20 rmmod pinrxe
+check "rmmod pinrxe completes" timeout $((20 * TSCALE)) rmmod pinrxe
 check "device gone" ib_gone pinrxe0
 check "the process got DEVICE_FATAL" wait_until 20 grep -q DEVICE_FATAL "$events"
 kill $watcher 2>/dev/null || true

@@ -75,12 +75,12 @@ listening() { ss -Hltn "sport = :$1" | grep -q .; }
 rxe_try() {
 	local port=$1 srv rc=0
 	shift
-	env -u RDMAV_DRIVERS timeout 150 "$@" -p "$port" -d rxe1 \
+	env -u RDMAV_DRIVERS timeout $((150 * TSCALE)) "$@" -p "$port" -d rxe1 \
 		>/tmp/server.log 2>&1 &
 	srv=$!
 	wait_until 20 listening "$port" ||
 		fail "$1 server did not start: $(cat /tmp/server.log)"
-	env -u RDMAV_DRIVERS timeout 120 "$@" -p "$port" -d rxe0 127.0.0.1 \
+	env -u RDMAV_DRIVERS timeout $((120 * TSCALE)) "$@" -p "$port" -d rxe0 127.0.0.1 \
 		>/tmp/client.log 2>&1 || rc=$?
 	wait "$srv" || rc=$?
 	[ "$rc" = 0 ] || perftest_clock_only /tmp/server.log /tmp/client.log

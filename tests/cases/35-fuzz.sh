@@ -45,12 +45,12 @@ print(",".join(str(q["lqpn"]) for q in json.load(sys.stdin)
 srv_cli() {
 	local port=$1
 	shift
-	ip netns exec peer timeout 900 "$@" -p "$port" -d pinrxe1 \
+	ip netns exec peer timeout $((900 * TSCALE)) "$@" -p "$port" -d pinrxe1 \
 		>"/tmp/srv-$port.log" 2>&1 &
 	srv_pid=$!
 	wait_until 30 ip netns exec peer bash -c "ss -ltn | grep -q ':$port '" ||
 		fail "$1 server on port $port did not start"
-	timeout 900 "$@" -p "$port" -d pinrxe0 192.0.2.2 \
+	timeout $((900 * TSCALE)) "$@" -p "$port" -d pinrxe0 192.0.2.2 \
 		>"/tmp/cli-$port.log" 2>&1 &
 	cli_pid=$!
 }

@@ -88,7 +88,7 @@ stream_start() {
 # stream_end: the streamer saw its device go, destroyed everything, exited.
 stream_end() {
 	local rc=0
-	timeout 60 tail --pid="$streamer" -f /dev/null ||
+	timeout $((60 * TSCALE)) tail --pid="$streamer" -f /dev/null ||
 		fail "the streamer did not stop within 60 s of the removal"
 	wait "$streamer" || rc=$?
 	cat /tmp/stream.log
@@ -125,7 +125,7 @@ leak_checks "part 2"
 
 step "3a. rdma link del pinrxe0 under traffic"
 stream_start
-check "rdma link del pinrxe0" timeout 60 rdma link del pinrxe0
+check "rdma link del pinrxe0" timeout $((60 * TSCALE)) rdma link del pinrxe0
 check "pinrxe0 gone" ib_gone pinrxe0
 stream_end
 leak_checks "part 3a"
@@ -134,7 +134,7 @@ check "pinrxe0 has its GID" wait_until 30 has_gid pinrxe0 "$(gid_of 192.0.2.1)"
 
 step "3b. the netdev goes under traffic (ip link del veth0)"
 stream_start
-check "ip link del veth0" timeout 60 ip link del veth0
+check "ip link del veth0" timeout $((60 * TSCALE)) ip link del veth0
 check "both devices gone" wait_until 60 bash -c 'ib_gone pinrxe0 && ib_gone pinrxe1'
 stream_end
 leak_checks "part 3b"
@@ -148,7 +148,7 @@ devices_up
 step "3c. rmmod pinrxe under traffic: open contexts are disassociated"
 stream_start
 check "rmmod pinrxe completes with the streamer's contexts open" \
-	timeout 60 rmmod pinrxe
+	timeout $((60 * TSCALE)) rmmod pinrxe
 check "both devices gone" bash -c 'ib_gone pinrxe0 && ib_gone pinrxe1'
 stream_end
 leak_checks "part 3c"

@@ -26,7 +26,7 @@ cm_listening() { rdma res show cm_id | grep 'state LISTEN' | grep -q ":$1 "; }
 # /tmp/cm_client.log.
 cm_pair() {
 	local port=$1 sns=$2 cns=$3 srv=$4 cli=$5 pid rc=0 srv_rc=0
-	in_ns "$sns" timeout 150 bash -c "$srv" >/tmp/cm_server.log 2>&1 &
+	in_ns "$sns" timeout $((150 * TSCALE)) bash -c "$srv" >/tmp/cm_server.log 2>&1 &
 	pid=$!
 	if ! wait_until 60 cm_listening "$port"; then
 		kill "$pid" 2>/dev/null
@@ -35,7 +35,7 @@ cm_pair() {
 		cat /tmp/cm_server.log
 		return 1
 	fi
-	in_ns "$cns" timeout 150 bash -c "$cli" >/tmp/cm_client.log 2>&1 ||
+	in_ns "$cns" timeout $((150 * TSCALE)) bash -c "$cli" >/tmp/cm_client.log 2>&1 ||
 		rc=$?
 	wait "$pid" || srv_rc=$?
 	tail -n 3 /tmp/cm_client.log
@@ -150,7 +150,7 @@ ip netns exec peer ucmatose >/tmp/ucmatose_listen.log 2>&1 &
 l2=$!
 check "rping listens" wait_until 60 cm_listening 7174
 check "ucmatose listens" wait_until 60 cm_listening 7471
-check "rmmod pinrxe completes" timeout 60 rmmod pinrxe
+check "rmmod pinrxe completes" timeout $((60 * TSCALE)) rmmod pinrxe
 check "pinrxe1 is gone" ib_gone pinrxe1
 check "rxe0 is still there" ib_exists rxe0
 kill "$l1" "$l2" 2>/dev/null || true

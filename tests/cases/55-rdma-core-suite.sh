@@ -46,7 +46,7 @@ check "run_tests.py is there" test -f "$suite/run_tests.py"
 run_suite() {
 	local name=$1 dev=$2 start=$SECONDS rc=0
 	shift 2
-	(cd /tmp && timeout 400 "$@" python3 "$suite/run_tests.py" \
+	(cd /tmp && timeout $((400 * TSCALE)) "$@" python3 "$suite/run_tests.py" \
 		--dev "$dev" -v >"/tmp/suite-$name.out" 2>"/tmp/suite-$name.log") ||
 		rc=$?
 	cp "/tmp/suite-$name.log" "/tmp/suite-$name.out" "$RDMAPIN_OUT/" || true

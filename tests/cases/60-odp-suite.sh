@@ -38,7 +38,7 @@ rm -rf "$suite"
 cp -r /usr/share/doc/rdma-core/tests "$suite"
 gunzip -r "$suite"
 rc=0
-(cd /tmp && timeout 450 python3 "$suite/run_tests.py" --dev pinrxe0 -v \
+(cd /tmp && timeout $((450 * TSCALE)) python3 "$suite/run_tests.py" --dev pinrxe0 -v \
 	test_odp >/tmp/odp.out 2>/tmp/odp.log) || rc=$?
 cp /tmp/odp.log /tmp/odp.out "$RDMAPIN_OUT/" || true
 cat /tmp/odp.log

@@ -32,7 +32,7 @@ held0=$(pins_quiescent)
 echo "FOLL_PIN pins held at the start: $held0"
 
 step "streams under remapping, errors, advice, rereg"
-check "odp_stress" timeout 400 "$STRESS" pinrxe0 stream implicit errors \
+check "odp_stress" timeout $((400 * TSCALE)) "$STRESS" pinrxe0 stream implicit errors \
 	advise rereg
 rdma statistic show link pinrxe0/1 | grep -o "odp_[a-z_]* [0-9]*"
 check "faults counted" test "$(counter odp_faults)" -gt 0
@@ -52,9 +52,9 @@ check "ODP MRs say odp 1 with their faults" bash -c \
 	'grep -q "odp 1" /tmp/mrs && grep -q "faults [1-9]" /tmp/mrs'
 
 step "rdma link del under the holder"
-check "rdma link del pinrxe0" timeout 60 rdma link del pinrxe0
+check "rdma link del pinrxe0" timeout $((60 * TSCALE)) rdma link del pinrxe0
 check "device gone" ib_gone pinrxe0
-check "the holder exits after DEVICE_FATAL" timeout 30 tail --pid=$holder \
+check "the holder exits after DEVICE_FATAL" timeout $((30 * TSCALE)) tail --pid=$holder \
 	-f /dev/null
 wait $holder || { cat /tmp/hold.log; fail "the holder failed"; }
 check "it released its ODP MRs" grep -q "ODP MRs released" /tmp/hold.log
@@ -77,8 +77,8 @@ rm -f /tmp/held
 "$STRESS" pinrxe0 hold /tmp/held >/tmp/hold.log 2>&1 &
 holder=$!
 check "the holder registered its ODP MRs" wait_until 120 test -e /tmp/held
-check "rmmod pinrxe" timeout 120 rmmod pinrxe
-check "the holder exits" timeout 30 tail --pid=$holder -f /dev/null
+check "rmmod pinrxe" timeout $((120 * TSCALE)) rmmod pinrxe
+check "the holder exits" timeout $((30 * TSCALE)) tail --pid=$holder -f /dev/null
 wait $holder || { cat /tmp/hold.log; fail "the holder failed"; }
 check "it released its ODP MRs" grep -q "ODP MRs released" /tmp/hold.log
 check "no pin left" test "$(pins_quiescent)" -le "$held0"

@@ -129,7 +129,7 @@ pp_under() {
 	mrs_of "$srv" "len(d) == 1 and d[0]['path'] == '$path' and
 		d[0]['reason'] == '$reason' and d[0]['length'] == 1048576" || rc=1
 	wait_until 30 ip netns exec peer bash -c "$(declare -f listening); listening"
-	timeout 120 "$@" /tmp/shim "$policy" \
+	timeout $((120 * TSCALE)) "$@" /tmp/shim "$policy" \
 		ibv_rc_pingpong -d pinrxe0 -g 1 -s 1048576 -n 20 -c 192.0.2.2 \
 		>/tmp/pp-cli.log 2>&1 || rc=1
 	wait "$srv" || rc=1
@@ -152,7 +152,7 @@ step "RDMAPIN_POLICY unset: as without the shim"
 # without the shim, and succeeds the same way without the limit.
 run_pp_server() {
 	# A lone server fails at registration, before it listens.
-	timeout 30 ip netns exec peer "$@" ibv_rc_pingpong -d pinrxe1 -g 1 \
+	timeout $((30 * TSCALE)) ip netns exec peer "$@" ibv_rc_pingpong -d pinrxe1 -g 1 \
 		-s 1048576 -n 1 >/tmp/pp-alone.log 2>&1
 	echo "exit $?"
 	grep -v "^librdmapin-preload" /tmp/pp-alone.log || true
@@ -200,7 +200,7 @@ prefetch_case() {
 	mrs_of "$srv" "len(d) == 1 and $expr" || rc=1
 	wait_until 30 ip netns exec peer bash -c "$(declare -f listening); listening"
 	# shellcheck disable=SC2086
-	timeout 120 env LD_PRELOAD="$SHIM" RDMAPIN_DEBUG=1 $envs \
+	timeout $((120 * TSCALE)) env LD_PRELOAD="$SHIM" RDMAPIN_DEBUG=1 $envs \
 		ibv_rc_pingpong -d pinrxe0 -g 1 -s 1048576 -n 20 -c $extra \
 		192.0.2.2 >/tmp/pf-cli.log 2>&1 || rc=1
 	wait "$srv" || rc=1
