@@ -39,6 +39,8 @@
  * item, is waited for.  Bits set meanwhile are kept for
  * pinrxe_task_start().
  */
+#include <linux/sched/clock.h>
+#include <linux/sched/signal.h>
 #include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
@@ -51,9 +53,27 @@
  * keep a softirq or a worker (and the other QPs it serves) waiting.  A
  * doorbell's system call may go on longer: it works for its own caller,
  * and each hand-off costs a wakeup.
+ *
+ * But not for long.  Completions arriving meanwhile keep a doorbell's run
+ * going (the window opens, the requester sends on), and a caller held in
+ * post_send neither polls its CQ nor handles its signals: perftest's
+ * duration mode, whose timer is a SIGALRM, measured 1 MiB writes held up
+ * to a second in one post_send as no traffic at all.  So a doorbell's run
+ * also ends after PINRXE_TASK_SYSCALL_NSEC, or at once when the caller has
+ * a signal to handle, and the work item takes the rest.
  */
 #define PINRXE_TASK_BUDGET		64
 #define PINRXE_TASK_BUDGET_SYSCALL	1024
+#define PINRXE_TASK_SYSCALL_NSEC	(2 * NSEC_PER_MSEC)
+
+/*
+ * What one run may still do: @calls stage calls, and, for a run in a
+ * system call, until local_clock() reaches @deadline (0: no deadline).
+ */
+struct pinrxe_task_budget {
+	unsigned int calls;
+	u64 deadline;
+};
 
 static struct workqueue_struct *pinrxe_wq;
 
@@ -132,12 +152,15 @@ static bool pinrxe_task_release(struct pinrxe_task *task)
  */
 static bool pinrxe_task_run_stage(struct pinrxe_qp *qp,
 				  int (*stage)(struct pinrxe_qp *qp),
-				  unsigned int *budget)
+				  struct pinrxe_task_budget *budget)
 {
 	int ret;
 
 	while (!(ret = stage(qp))) {
-		if (!--*budget)
+		if (!--budget->calls)
+			return false;
+		if (budget->deadline && (signal_pending(current) ||
+					 local_clock() >= budget->deadline))
 			return false;
 		/* A doorbell's or the work item's long run lets others in. */
 		if (!qp->task.atomic)
@@ -151,7 +174,8 @@ static bool pinrxe_task_run_stage(struct pinrxe_qp *qp,
  * runner.  Returns false when the budget ran out or a stage must wait for
  * the work item; the unfinished bits are set again then.
  */
-static bool pinrxe_task_exec(struct pinrxe_qp *qp, unsigned int *budget)
+static bool pinrxe_task_exec(struct pinrxe_qp *qp,
+			     struct pinrxe_task_budget *budget)
 {
 	unsigned long todo;
 
@@ -183,7 +207,7 @@ more:
  * rest to the work item when the run cannot finish.
  */
 static void pinrxe_task_loop(struct pinrxe_qp *qp, bool atomic,
-			     unsigned int budget)
+			     struct pinrxe_task_budget budget)
 {
 	bool done;
 
@@ -201,6 +225,7 @@ static void pinrxe_task_loop(struct pinrxe_qp *qp, bool atomic,
 static void pinrxe_task_work(struct work_struct *work)
 {
 	struct pinrxe_qp *qp = container_of(work, struct pinrxe_qp, task.work);
+	struct pinrxe_task_budget budget = { .calls = PINRXE_TASK_BUDGET };
 
 	/*
 	 * A runner in place has the task: it runs our bits too, but one in
@@ -208,7 +233,7 @@ static void pinrxe_task_work(struct work_struct *work)
 	 */
 	pinrxe_task_wait_atomic(&qp->task);
 	if (pinrxe_task_acquire(&qp->task, false))
-		pinrxe_task_loop(qp, false, PINRXE_TASK_BUDGET);
+		pinrxe_task_loop(qp, false, budget);
 }
 
 /**
@@ -260,18 +285,25 @@ void pinrxe_task_sched(struct pinrxe_qp *qp, unsigned long what)
  * Runs the stages in place when the task is idle; when it is running, the
  * runner does (but a caller in process context with work for the
  * requester first waits for a runner in softirq to finish); when it is
- * stopped, pinrxe_task_start() will.  A run that uses up its budget, or a
- * stage that must not run in @atomic context, leaves the rest to the work
- * item.
+ * stopped, pinrxe_task_start() will.  A run that uses up its budget (in
+ * a system call: PINRXE_TASK_SYSCALL_NSEC, or until the caller has a
+ * signal pending), or a stage that must not run in @atomic context, leaves
+ * the rest to the work item.
  */
 void pinrxe_task_run(struct pinrxe_qp *qp, unsigned long what, bool atomic)
 {
+	struct pinrxe_task_budget budget = { .calls = PINRXE_TASK_BUDGET };
+
 	if (!atomic && (what & PINRXE_TASK_REQ))
 		pinrxe_task_wait_atomic(&qp->task);
 	pinrxe_task_post(qp, what);
-	if (pinrxe_task_acquire(&qp->task, atomic))
-		pinrxe_task_loop(qp, atomic, atomic ? PINRXE_TASK_BUDGET :
-					     PINRXE_TASK_BUDGET_SYSCALL);
+	if (!pinrxe_task_acquire(&qp->task, atomic))
+		return;
+	if (!atomic) {
+		budget.calls = PINRXE_TASK_BUDGET_SYSCALL;
+		budget.deadline = local_clock() + PINRXE_TASK_SYSCALL_NSEC;
+	}
+	pinrxe_task_loop(qp, atomic, budget);
 }
 
 /* No runner: stop() may go on (none can start). */
