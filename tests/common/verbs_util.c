@@ -2,6 +2,8 @@
 /* Verbs chores shared by the test programs and the benchmark. */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "verbs_util.h"
 
@@ -128,4 +130,23 @@ enum ibv_qp_state qp_state(struct ibv_qp *qp)
 		return IBV_QPS_UNKNOWN;
 	}
 	return a.qp_state;
+}
+
+enum ibv_qp_state wait_qp_state(struct ibv_qp *qp, enum ibv_qp_state want,
+				double seconds)
+{
+	struct timespec t0, t;
+	enum ibv_qp_state st;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		st = qp_state(qp);
+		if (st == want)
+			return st;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec + (t.tv_nsec - t0.tv_nsec) / 1e9 >
+		    seconds)
+			return st;
+		usleep(2000);
+	}
 }

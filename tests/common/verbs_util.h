@@ -76,4 +76,16 @@ int rc_connect(struct ibv_qp *qp, uint32_t dest_qpn, const union ibv_gid *dgid,
  */
 enum ibv_qp_state qp_state(struct ibv_qp *qp);
 
+/**
+ * wait_qp_state() - wait for a QP to reach a state the data path moves it
+ *	to (ERR), which may come a little after the peer's completion says so
+ * @qp: the QP
+ * @want: the state
+ * @seconds: how long to wait at most
+ *
+ * Return: the state last seen: @want, or what it was when time ran out.
+ */
+enum ibv_qp_state wait_qp_state(struct ibv_qp *qp, enum ibv_qp_state want,
+				double seconds);
+
 #endif /* RDMAPIN_TEST_VERBS_UTIL_H */

@@ -605,8 +605,9 @@ static void test_outside(void)
 			expect_rdma(&c.a, cases[i].op, 0, cases[i].len,
 				    r_addr(cases[i].off), mw->rkey,
 				    IBV_WC_REM_ACCESS_ERR, what);
-			CHECK(qp_state(c.b.qp) == IBV_QPS_ERR,
-			      "%s: the responder is not in ERR", what);
+			CHECK(wait_qp_state(c.b.qp, IBV_QPS_ERR, 30) ==
+			      IBV_QPS_ERR, "%s: the responder is not in ERR",
+			      what);
 			conn_close(&c);
 			/* The type 2 window is still bound to the dead QP. */
 			if (t) {
@@ -663,7 +664,7 @@ static void expect_bind_err(struct ibv_mw *mw, uint32_t rkey,
 		post_send(&c.b, &wr, what);
 	}
 	expect_wc(&c.b, 0xb1, IBV_WC_BIND_MW, IBV_WC_MW_BIND_ERR, what);
-	CHECK(qp_state(c.b.qp) == IBV_QPS_ERR, "%s: QP not in ERR", what);
+	CHECK(wait_qp_state(c.b.qp, IBV_QPS_ERR, 30) == IBV_QPS_ERR, "%s: QP not in ERR", what);
 	ok("%s: IBV_WC_MW_BIND_ERR", what);
 	conn_close(&c);
 }
@@ -979,8 +980,8 @@ static void expect_inv_fails(struct conn *c, uint32_t rkey, const char *what)
 	send_inv(c, rkey, false, &wc);
 	CHECK(wc.status == IBV_WC_REM_INV_REQ_ERR, "%s: receive %s", what,
 	      status_str(wc.status));
-	CHECK(qp_state(c->b.qp) == IBV_QPS_ERR, "%s: receiver not in ERR",
-	      what);
+	CHECK(wait_qp_state(c->b.qp, IBV_QPS_ERR, 30) == IBV_QPS_ERR,
+	      "%s: receiver not in ERR", what);
 	ok("%s: sender acknowledged, receive IBV_WC_REM_INV_REQ_ERR, "
 	   "receiver in ERR", what);
 }
