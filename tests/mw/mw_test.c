@@ -664,7 +664,8 @@ static void expect_bind_err(struct ibv_mw *mw, uint32_t rkey,
 		post_send(&c.b, &wr, what);
 	}
 	expect_wc(&c.b, 0xb1, IBV_WC_BIND_MW, IBV_WC_MW_BIND_ERR, what);
-	CHECK(wait_qp_state(c.b.qp, IBV_QPS_ERR, 30) == IBV_QPS_ERR, "%s: QP not in ERR", what);
+	CHECK(wait_qp_state(c.b.qp, IBV_QPS_ERR, 30) == IBV_QPS_ERR,
+	      "%s: QP not in ERR", what);
 	ok("%s: IBV_WC_MW_BIND_ERR", what);
 	conn_close(&c);
 }
