@@ -168,11 +168,8 @@ static void to_rts(struct ibv_qp *qp, uint32_t dest_qpn)
 static void expect_state(struct ibv_qp *qp, enum ibv_qp_state want,
 			 const char *what)
 {
-	double end = now() + 30;
-	enum ibv_qp_state st;
+	enum ibv_qp_state st = wait_qp_state(qp, want, 30);
 
-	while ((st = qp_state(qp)) != want && now() < end)
-		usleep(2000);
 	CHECK(st == want, "%s: QP %u in state %d, want %d", what, qp->qp_num,
 	      st, want);
 }

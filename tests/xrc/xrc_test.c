@@ -475,16 +475,13 @@ static void test_rdma(void)
 static void bad_srqn(uint32_t srqn, const char *what)
 {
 	struct ibv_qp *ini, *tgt;
-	double end;
+	enum ibv_qp_state st;
 
 	make_pair(&ini, &tgt);
 	send_to(ini, srqn, 9, buf, 8, mr->lkey);
 	expect_wc(scq, 9, IBV_WC_REM_INV_REQ_ERR, what);
-	for (end = now() + 5; qp_state(tgt) != IBV_QPS_ERR;) {
-		CHECK(now() < end, "%s: target QP state %d", what,
-		      qp_state(tgt));
-		usleep(1000);
-	}
+	st = wait_qp_state(tgt, IBV_QPS_ERR, 30);
+	CHECK(st == IBV_QPS_ERR, "%s: target QP state %d", what, st);
 	CHECK(qp_state(ini) == IBV_QPS_ERR, "%s: initiator not in ERR", what);
 	ok("%s: IBV_WC_REM_INV_REQ_ERR, both QPs in ERR", what);
 	destroy_qp(ini);
