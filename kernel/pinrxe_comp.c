@@ -263,19 +263,37 @@ static int pinrxe_comp_data(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		return 0;
 	swqe = pinrxe_comp_oldest(qp);
 	if (!swqe || pinrxe_psn_cmp(psn, swqe->first_psn) < 0 ||
-	    pinrxe_psn_cmp(psn, swqe->last_psn) > 0)
-		return 0;	/* stale or stray */
+	    pinrxe_psn_cmp(psn, swqe->last_psn) > 0) {
+		/* Stale (a duplicate after going back) or stray. */
+		pinrxe_counter_inc(to_pdev(qp->ibqp.device),
+				   PINRXE_CNT_RESP_STALE);
+		return 0;
+	}
 	wqe = pinrxe_swqe_wqe(swqe);
 	if (psn != qp->comp.psn) {
-		/* An earlier response packet was lost. */
+		/*
+		 * Past the expected PSN: an earlier response was lost, or
+		 * overtaken.  A local veth reorders when the sender moves to
+		 * another CPU (each CPU has its own receive backlog), so
+		 * this is not always loss; go back either way, as a RoCE NIC
+		 * does, and count it, since the packet is dropped.
+		 */
+		pinrxe_counter_inc(to_pdev(qp->ibqp.device),
+				   pinrxe_psn_cmp(psn, qp->comp.psn) > 0 ?
+				   PINRXE_CNT_RESP_SEQ_ERR :
+				   PINRXE_CNT_RESP_STALE);
 		if (pinrxe_psn_cmp(psn, qp->comp.psn) > 0)
 			pinrxe_comp_retry(qp, qp->comp.psn);
 		return 0;
 	}
 
 	if (pkt->mask & PINRXE_ATOMIC_ACK_MASK) {
-		if (!pinrxe_wqe_is_atomic(wqe))
+		if (!pinrxe_wqe_is_atomic(wqe)) {
+			/* A response of the wrong kind for its request. */
+			pinrxe_counter_inc(to_pdev(qp->ibqp.device),
+					   PINRXE_CNT_RESP_STALE);
 			return 0;
+		}
 		orig = pinrxe_atmack_orig(pkt);
 		err = pinrxe_copy_sgl(to_pdev(qp->ibqp.device), qp->ibqp.pd,
 				      wqe->sge, wqe->num_sge, &cur, &sge_off,
@@ -293,8 +311,12 @@ static int pinrxe_comp_data(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		pinrxe_comp_atomic_write(qp, swqe, pkt);
 		return 0;
 	}
-	if (!pinrxe_wqe_is_read(wqe))
+	if (!pinrxe_wqe_is_read(wqe)) {
+		/* A response of the wrong kind for its request. */
+		pinrxe_counter_inc(to_pdev(qp->ibqp.device),
+				   PINRXE_CNT_RESP_STALE);
 		return 0;
+	}
 	off = ((psn - swqe->first_psn) & PINRXE_BTH_PSN) * qp->mtu;
 	len = pinrxe_pkt_payload_len(pkt);
 	/* Full MTU except at the end, and never past the requested length. */

@@ -44,6 +44,11 @@
  * @PINRXE_CNT_DUP_REQ: duplicate requests answered again
  * @PINRXE_CNT_RETRANS: times a requester went back to resend
  * @PINRXE_CNT_TIMEOUT: retransmission timeouts
+ * @PINRXE_CNT_RESP_SEQ_ERR: response packets past the PSN the completer
+ *	expected: an earlier one was lost or overtaken, and the requester
+ *	goes back to it
+ * @PINRXE_CNT_RESP_STALE: response packets for PSNs already completed or
+ *	gone back over, or for no outstanding request: discarded
  * @PINRXE_CNT_NAK_SENT: NAKs sent (sequence, invalid request, access, op)
  * @PINRXE_CNT_NAK_RCVD: NAKs received
  * @PINRXE_CNT_RNR_NAK_SENT: RNR NAKs sent
@@ -89,6 +94,8 @@ enum pinrxe_counter {
 	PINRXE_CNT_DUP_REQ,
 	PINRXE_CNT_RETRANS,
 	PINRXE_CNT_TIMEOUT,
+	PINRXE_CNT_RESP_SEQ_ERR,
+	PINRXE_CNT_RESP_STALE,
 	PINRXE_CNT_NAK_SENT,
 	PINRXE_CNT_NAK_RCVD,
 	PINRXE_CNT_RNR_NAK_SENT,
