@@ -155,6 +155,16 @@ static bool pinrxe_comp_ack_before(struct pinrxe_qp *qp, u32 psn)
 		qp->comp.psn = (swqe->last_psn + 1) & PINRXE_BTH_PSN;
 		pinrxe_comp_wqe(qp, swqe, IB_WC_SUCCESS);
 	}
+	/*
+	 * The PSNs of a read or atomic are acknowledged only by its own
+	 * responses, each in turn (pinrxe_comp_data()).  A response that
+	 * came after a lost one must not move the expected PSN over the
+	 * gap: the read would complete with that packet's data missing.
+	 */
+	if (swqe && swqe->progress != PINRXE_WQE_NEW &&
+	    pinrxe_wqe_is_rd_atomic(pinrxe_swqe_wqe(swqe)) &&
+	    pinrxe_psn_cmp(psn, swqe->first_psn) > 0)
+		psn = swqe->first_psn;
 	if (pinrxe_psn_cmp(psn, qp->comp.psn) > 0) {
 		/* Progress: the retries start over, as after an ACK. */
 		qp->comp.psn = psn;
