@@ -156,13 +156,22 @@ static bool pinrxe_comp_ack_before(struct pinrxe_qp *qp, u32 psn)
 		pinrxe_comp_wqe(qp, swqe, IB_WC_SUCCESS);
 	}
 	/*
+	 * Nothing outstanding: nothing to move.  This is also the case
+	 * while the requester has gone back to the start of a WQE and not
+	 * yet sent it again (it is NEW, pinrxe_comp_oldest() skips it); a
+	 * late response of its first transmission must not move the
+	 * expected PSN into it, or its new responses would be taken as
+	 * stale up to there.
+	 */
+	if (!swqe)
+		return true;
+	/*
 	 * The PSNs of a read or atomic are acknowledged only by its own
 	 * responses, each in turn (pinrxe_comp_data()).  A response that
 	 * came after a lost one must not move the expected PSN over the
 	 * gap: the read would complete with that packet's data missing.
 	 */
-	if (swqe && swqe->progress != PINRXE_WQE_NEW &&
-	    pinrxe_wqe_is_rd_atomic(pinrxe_swqe_wqe(swqe)) &&
+	if (pinrxe_wqe_is_rd_atomic(pinrxe_swqe_wqe(swqe)) &&
 	    pinrxe_psn_cmp(psn, swqe->first_psn) > 0)
 		psn = swqe->first_psn;
 	if (pinrxe_psn_cmp(psn, qp->comp.psn) > 0) {

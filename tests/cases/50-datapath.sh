@@ -33,18 +33,28 @@ for t in ib_send_lat ib_write_lat ib_read_lat ib_atomic_lat; do
 done
 
 step "loss"
-# netem on the responder's side drops 2 % of what it sends (whole bursts:
-# a list of packets is one skb there).  Lost read responses and sends must
-# be recovered (go back N after a PSN gap, NAK, or the timer), the data
-# stay right, and the requester count the responses it dropped as out of
-# sequence.
+# netem on the responder's side drops 2 % of what it sends.  Lost read
+# responses and sends must be recovered (go back N after a PSN gap, NAK,
+# or the timer), the data stay right, and the requester count the
+# responses it dropped as out of sequence.
 check "netem: 2 % loss on veth1" \
 	ip netns exec peer tc qdisc add dev veth1 root netem loss 2%
 check "ib_read_bw 64 KiB under loss" \
 	client_server pinrxe1 pinrxe0 ib_read_bw -x 1 -s 65536 -n 200 -F
 check "ibv_rc_pingpong 64 KiB under loss checks its data" \
 	client_server pinrxe1 pinrxe0 ibv_rc_pingpong -g 1 -n 50 -s 65536 -c
-check "netem removed" ip netns exec peer tc qdisc del dev veth1 root
+check "netem: 5 % loss on veth0 too" tc qdisc add dev veth0 root netem loss 5%
+# Every byte checked: READs (a lost response must not leave a hole),
+# WRITEs, and SENDs each way (a retransmitted one never taken as new).
+check "loss_test: 100 rounds, SENDs, READs and WRITEs of 65000 bytes" \
+	"$RDMAPIN_BUILD/tests/loss_test" pinrxe0 pinrxe1 100 65000 1
+check "loss_test: 40 rounds, 4 READs and 4 WRITEs in flight" \
+	"$RDMAPIN_BUILD/tests/loss_test" pinrxe0 pinrxe1 40 65000 4
+check "loss_test: 40 rounds, max_rd_atomic 1, 17 ms timeout" \
+	env LOSS_TEST_RD_ATOMIC=1 LOSS_TEST_TIMEOUT=12 \
+	"$RDMAPIN_BUILD/tests/loss_test" pinrxe0 pinrxe1 40 65000 1
+check "netem removed" bash -c \
+	"tc qdisc del dev veth0 root && ip netns exec peer tc qdisc del dev veth1 root"
 check "the requester counted responses past the expected PSN" bash -c \
 	'rdma statistic show link pinrxe0/1 | grep -Eq "rcvd_seq_err [1-9]"'
 check "and went back for them" bash -c \
