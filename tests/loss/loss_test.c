@@ -94,24 +94,16 @@ static void verify(const char *what, const uint8_t *got, size_t len,
 	      (len + MTU_BYTES - 1) / MTU_BYTES);
 }
 
+/* @n completions on @sd's CQ, each successful. */
 static void wait_completions(struct side *sd, unsigned int n,
 			     const char *what)
 {
-	double end = now() + 60;
-	struct ibv_wc wc;
-	int got;
+	enum ibv_wc_status st;
 
-	while (n) {
-		got = ibv_poll_cq(sd->cq, 1, &wc);
-		CHECK(got >= 0, "%s: poll CQ", what);
-		if (!got) {
-			CHECK(now() < end, "%s: %u completions missing", what,
-			      n);
-			continue;
-		}
-		CHECK(wc.status == IBV_WC_SUCCESS, "%s: completion %s", what,
-		      ibv_wc_status_str(wc.status));
-		n--;
+	while (n--) {
+		st = side_wait_wc(sd);
+		CHECK(st == IBV_WC_SUCCESS, "%s: completion %s", what,
+		      ibv_wc_status_str(st));
 	}
 }
 
@@ -158,20 +150,12 @@ static void message(struct side *from, struct side *to, struct ibv_mr *fmr,
 	wait_completions(from, 1, "SEND");
 }
 
+/* B posts an RDMA READ or WRITE between @local and A's @remote. */
 static void post(enum ibv_wr_opcode op, struct ibv_mr *lmr, uint8_t *local,
 		 struct ibv_mr *rmr, uint8_t *remote, size_t len)
 {
-	struct ibv_sge sge = {
-		.addr = (uintptr_t)local, .length = len, .lkey = lmr->lkey,
-	};
-	struct ibv_send_wr wr = {
-		.sg_list = &sge, .num_sge = 1, .opcode = op,
-		.send_flags = IBV_SEND_SIGNALED,
-		.wr.rdma = { .remote_addr = (uintptr_t)remote,
-			     .rkey = rmr->rkey },
-	}, *bad;
-
-	CHECK(ibv_post_send(b.qp, &wr, &bad) == 0, "post %s",
+	CHECK(side_post_rdma(&b, op, lmr, local, len, (uintptr_t)remote,
+			     rmr->rkey, 0) == 0, "post %s",
 	      op == IBV_WR_RDMA_READ ? "READ" : "WRITE");
 }
 

@@ -132,34 +132,6 @@ static void disconnect_pair(void)
 	sides_disconnect(&local, &peer);
 }
 
-/* The peer moves @len bytes between its @pmr and @lmr at @laddr. */
-static void peer_rdma(enum ibv_wr_opcode op, struct ibv_mr *pmr, void *pbuf,
-		      struct ibv_mr *lmr, void *laddr, size_t len)
-{
-	struct ibv_sge sge = {
-		.addr = (uintptr_t)pbuf, .length = len, .lkey = pmr->lkey,
-	};
-	struct ibv_send_wr wr = {
-		.sg_list = &sge,
-		.num_sge = 1,
-		.opcode = op,
-		.wr.rdma = { .remote_addr = (uintptr_t)laddr,
-			     .rkey = lmr->rkey },
-	}, *bad;
-	double end = now() + 60;
-	struct ibv_wc wc;
-	int n, ret;
-
-	ret = ibv_post_send(peer.qp, &wr, &bad);
-	CHECK(ret == 0, "%s: post: %s", peer.name, strerror(ret));
-	while ((n = ibv_poll_cq(peer.cq, 1, &wc)) == 0 && now() < end)
-		;
-	CHECK(n == 1, "%s: no completion within 60 s (%d)", peer.name, n);
-	CHECK(wc.status == IBV_WC_SUCCESS, "%s RDMA %s of %zu KiB: %s",
-	      peer.name, op == IBV_WR_RDMA_READ ? "READ" : "WRITE",
-	      len / KiB, ibv_wc_status_str(wc.status));
-}
-
 /* --- data ---------------------------------------------------------------- */
 
 static uint8_t pattern(size_t i, unsigned int seed)
@@ -291,7 +263,7 @@ static void traffic(const char *what, struct ibv_mr *mr, uint8_t *p,
 		size_t n = len - off < chunk ? len - off : chunk;
 
 		fill(pbuf, n, off, seed);
-		peer_rdma(IBV_WR_RDMA_WRITE, pmr, pbuf, mr, p + off, n);
+		side_rdma(&peer, IBV_WR_RDMA_WRITE, pmr, pbuf, mr, p + off, n);
 	}
 	at = mismatch(p, len, 0, seed);
 	CHECK(at < 0, "%s: byte %ld is %#x, the peer wrote %#x", what, at,
@@ -303,7 +275,7 @@ static void traffic(const char *what, struct ibv_mr *mr, uint8_t *p,
 		size_t n = len - off < chunk ? len - off : chunk;
 
 		memset(pbuf, 0, n);
-		peer_rdma(IBV_WR_RDMA_READ, pmr, pbuf, mr, p + off, n);
+		side_rdma(&peer, IBV_WR_RDMA_READ, pmr, pbuf, mr, p + off, n);
 		at = mismatch(pbuf, n, off, seed + 1);
 		CHECK(at < 0, "%s: RDMA READ byte %ld is %#x, not %#x", what,
 		      at + (long)off, pbuf[at], pattern(off + at, seed + 1));
@@ -673,7 +645,7 @@ static void test_ext4_write(void)
 	CHECK(pmr, "ext4-write: peer MR: %s", strerror(errno));
 	connect_pair();
 	fill(pbuf, len, 0, 9);
-	peer_rdma(IBV_WR_RDMA_WRITE, pmr, pbuf, mr, p, len);
+	side_rdma(&peer, IBV_WR_RDMA_WRITE, pmr, pbuf, mr, p, len);
 	disconnect_pair();
 	CHECK(msync(p, len, MS_SYNC) == 0, "ext4-write: msync: %s",
 	      strerror(errno));

@@ -175,3 +175,49 @@ void sides_disconnect(struct side *a, struct side *b)
 	CHECK(ibv_destroy_qp(b->qp) == 0, "destroy %s QP", b->name);
 	a->qp = b->qp = NULL;
 }
+
+int side_post_rdma(struct side *s, enum ibv_wr_opcode op, struct ibv_mr *mr,
+		   void *addr, uint32_t len, uint64_t raddr, uint32_t rkey,
+		   uint64_t wr_id)
+{
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)addr, .length = len, .lkey = mr->lkey,
+	};
+	struct ibv_send_wr wr = {
+		.wr_id = wr_id,
+		.sg_list = &sge,
+		.num_sge = 1,
+		.opcode = op,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.rdma = { .remote_addr = raddr, .rkey = rkey },
+	}, *bad;
+
+	return ibv_post_send(s->qp, &wr, &bad);
+}
+
+enum ibv_wc_status side_wait_wc(struct side *s)
+{
+	double end = now() + 60;
+	struct ibv_wc wc;
+	int n;
+
+	while ((n = ibv_poll_cq(s->cq, 1, &wc)) == 0 && now() < end)
+		;
+	CHECK(n == 1, "%s: no completion within 60 s (%d)", s->name, n);
+	return wc.status;
+}
+
+void side_rdma(struct side *s, enum ibv_wr_opcode op, struct ibv_mr *lmr,
+	       void *laddr, struct ibv_mr *rmr, void *raddr, size_t len)
+{
+	enum ibv_wc_status st;
+	int ret;
+
+	ret = side_post_rdma(s, op, lmr, laddr, len, (uintptr_t)raddr,
+			     rmr->rkey, 0);
+	CHECK(ret == 0, "%s: post: %s", s->name, strerror(ret));
+	st = side_wait_wc(s);
+	CHECK(st == IBV_WC_SUCCESS, "%s RDMA %s of %zu KiB: %s", s->name,
+	      op == IBV_WR_RDMA_READ ? "READ" : "WRITE", len / KiB,
+	      ibv_wc_status_str(st));
+}

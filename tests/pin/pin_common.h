@@ -73,4 +73,20 @@ void sides_connect(struct side *a, struct side *b, uint32_t max_send_wr,
 /* Destroy the QPs sides_connect() made. */
 void sides_disconnect(struct side *a, struct side *b);
 
+/*
+ * Post one signaled RDMA READ or WRITE of @len bytes at @addr (@mr) to or
+ * from @raddr (@rkey) on the side's QP; ibv_post_send()'s result.
+ */
+int side_post_rdma(struct side *s, enum ibv_wr_opcode op, struct ibv_mr *mr,
+		   void *addr, uint32_t len, uint64_t raddr, uint32_t rkey,
+		   uint64_t wr_id);
+/* Wait up to 60 s for one completion on the side's CQ; its status. */
+enum ibv_wc_status side_wait_wc(struct side *s);
+/*
+ * Move @len bytes between @lmr at @laddr and @rmr at @raddr with one
+ * RDMA READ or WRITE posted on @s, which must succeed.
+ */
+void side_rdma(struct side *s, enum ibv_wr_opcode op, struct ibv_mr *lmr,
+	       void *laddr, struct ibv_mr *rmr, void *raddr, size_t len);
+
 #endif /* RDMAPIN_TEST_PIN_COMMON_H */

@@ -139,53 +139,6 @@ static void disconnect_pair(void)
 	sides_disconnect(&local, &peer);
 }
 
-static int post_rdma(struct side *s, enum ibv_wr_opcode op,
-		     struct ibv_mr *mr, void *addr, uint32_t len,
-		     uint64_t raddr, uint32_t rkey, uint64_t wr_id)
-{
-	struct ibv_sge sge = {
-		.addr = (uintptr_t)addr, .length = len, .lkey = mr->lkey,
-	};
-	struct ibv_send_wr wr = {
-		.wr_id = wr_id,
-		.sg_list = &sge,
-		.num_sge = 1,
-		.opcode = op,
-		.wr.rdma = { .remote_addr = raddr, .rkey = rkey },
-	}, *bad;
-
-	return ibv_post_send(s->qp, &wr, &bad);
-}
-
-/* Wait up to 60 s for one completion; return its status. */
-static enum ibv_wc_status wait_wc(struct side *s)
-{
-	double end = now() + 60;
-	struct ibv_wc wc;
-	int n;
-
-	while ((n = ibv_poll_cq(s->cq, 1, &wc)) == 0 && now() < end)
-		;
-	CHECK(n == 1, "%s: no completion within 60 s (%d)", s->name, n);
-	return wc.status;
-}
-
-/* The peer moves @len bytes to or from the local MR, and must succeed. */
-static void peer_rdma(enum ibv_wr_opcode op, struct ibv_mr *pmr, void *pbuf,
-		      struct ibv_mr *lmr, void *laddr, size_t len)
-{
-	enum ibv_wc_status st;
-	int ret;
-
-	ret = post_rdma(&peer, op, pmr, pbuf, len, (uintptr_t)laddr,
-			lmr->rkey, 1);
-	CHECK(ret == 0, "%s: post: %s", peer.name, strerror(ret));
-	st = wait_wc(&peer);
-	CHECK(st == IBV_WC_SUCCESS, "%s RDMA %s of %zu KiB: %s", peer.name,
-	      op == IBV_WR_RDMA_READ ? "READ" : "WRITE", len / KiB,
-	      ibv_wc_status_str(st));
-}
-
 /* --- data ---------------------------------------------------------------- */
 
 /* Byte @i of pattern @seed: differs per page and per seed. */
@@ -255,7 +208,7 @@ static void shared_file_case(const char *what, int fd, void *p, size_t len)
 
 	connect_pair();
 	fill(pbuf, len, 1);
-	peer_rdma(IBV_WR_RDMA_WRITE, pmr, pbuf, mr, p, len);
+	side_rdma(&peer, IBV_WR_RDMA_WRITE, pmr, pbuf, mr, p, len);
 	ok("%s: %s wrote %zu KiB into it with RDMA WRITE", what, peer.name,
 	   len / KiB);
 	disconnect_pair();
@@ -484,7 +437,7 @@ static void fork_case(const char *what, enum fork_mode mode)
 	}
 
 	/* What the child wrote is nowhere the device can see. */
-	peer_rdma(IBV_WR_RDMA_READ, pmr, pbuf, mr, buf, len);
+	side_rdma(&peer, IBV_WR_RDMA_READ, pmr, pbuf, mr, buf, len);
 	at = mismatch(pbuf, len, 2);
 	CHECK(at < 0, "%s: RDMA READ byte %ld is %#x, not the parent's %#x",
 	      what, at, pbuf[at], pattern(at, 2));
@@ -493,7 +446,7 @@ static void fork_case(const char *what, enum fork_mode mode)
 
 	/* The parent writes after the fork: the device sees it. */
 	fill(buf, len, 4);
-	peer_rdma(IBV_WR_RDMA_READ, pmr, pbuf, mr, buf, len);
+	side_rdma(&peer, IBV_WR_RDMA_READ, pmr, pbuf, mr, buf, len);
 	at = mismatch(pbuf, len, 4);
 	CHECK(at < 0, "%s: RDMA READ byte %ld is %#x after the parent wrote "
 	      "%#x", what, at, pbuf[at], pattern(at, 4));
@@ -502,7 +455,7 @@ static void fork_case(const char *what, enum fork_mode mode)
 
 	/* The device writes: the parent sees it, the child does not. */
 	fill(pbuf, len, 5);
-	peer_rdma(IBV_WR_RDMA_WRITE, pmr, pbuf, mr, buf, len);
+	side_rdma(&peer, IBV_WR_RDMA_WRITE, pmr, pbuf, mr, buf, len);
 	at = mismatch(buf, len, 5);
 	CHECK(at < 0, "%s: the parent reads %#x at byte %ld after RDMA WRITE "
 	      "of %#x", what, buf[at], at, pattern(at, 5));
@@ -568,8 +521,8 @@ static int kill_post(struct side *s, struct ibv_mr *mr, uint8_t *buf,
 {
 	size_t off = n * KILL_MSG % len;
 
-	return post_rdma(s, n % 2 ? IBV_WR_RDMA_READ : IBV_WR_RDMA_WRITE, mr,
-			 buf + off, KILL_MSG, raddr + off, rkey, n);
+	return side_post_rdma(s, n % 2 ? IBV_WR_RDMA_READ : IBV_WR_RDMA_WRITE,
+			      mr, buf + off, KILL_MSG, raddr + off, rkey, n);
 }
 
 /*
