@@ -271,6 +271,7 @@ static void pinrxe_comp_atomic_write(struct pinrxe_qp *qp,
  */
 static int pinrxe_comp_data(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 {
+	struct pinrxe_dev *pdev = to_pdev(qp->ibqp.device);
 	struct pinrxe_swqe *swqe;
 	struct pinrxe_send_wqe *wqe;
 	u32 psn = pkt->psn, len, off, cur = 0, sge_off = 0;
@@ -284,8 +285,7 @@ static int pinrxe_comp_data(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 	if (!swqe || pinrxe_psn_cmp(psn, swqe->first_psn) < 0 ||
 	    pinrxe_psn_cmp(psn, swqe->last_psn) > 0) {
 		/* Stale (a duplicate after going back) or stray. */
-		pinrxe_counter_inc(to_pdev(qp->ibqp.device),
-				   PINRXE_CNT_RESP_STALE);
+		pinrxe_counter_inc(pdev, PINRXE_CNT_RESP_STALE);
 		return 0;
 	}
 	wqe = pinrxe_swqe_wqe(swqe);
@@ -297,24 +297,23 @@ static int pinrxe_comp_data(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		 * this is not always loss; go back either way, as a RoCE NIC
 		 * does, and count it, since the packet is dropped.
 		 */
-		pinrxe_counter_inc(to_pdev(qp->ibqp.device),
-				   pinrxe_psn_cmp(psn, qp->comp.psn) > 0 ?
-				   PINRXE_CNT_RESP_SEQ_ERR :
-				   PINRXE_CNT_RESP_STALE);
-		if (pinrxe_psn_cmp(psn, qp->comp.psn) > 0)
+		if (pinrxe_psn_cmp(psn, qp->comp.psn) > 0) {
+			pinrxe_counter_inc(pdev, PINRXE_CNT_RESP_SEQ_ERR);
 			pinrxe_comp_retry(qp, qp->comp.psn);
+		} else {
+			pinrxe_counter_inc(pdev, PINRXE_CNT_RESP_STALE);
+		}
 		return 0;
 	}
 
 	if (pkt->mask & PINRXE_ATOMIC_ACK_MASK) {
 		if (!pinrxe_wqe_is_atomic(wqe)) {
 			/* A response of the wrong kind for its request. */
-			pinrxe_counter_inc(to_pdev(qp->ibqp.device),
-					   PINRXE_CNT_RESP_STALE);
+			pinrxe_counter_inc(pdev, PINRXE_CNT_RESP_STALE);
 			return 0;
 		}
 		orig = pinrxe_atmack_orig(pkt);
-		err = pinrxe_copy_sgl(to_pdev(qp->ibqp.device), qp->ibqp.pd,
+		err = pinrxe_copy_sgl(pdev, qp->ibqp.pd,
 				      wqe->sge, wqe->num_sge, &cur, &sge_off,
 				      &orig, sizeof(orig), PINRXE_TO_MR,
 				      qp->task.atomic);
@@ -332,8 +331,7 @@ static int pinrxe_comp_data(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 	}
 	if (!pinrxe_wqe_is_read(wqe)) {
 		/* A response of the wrong kind for its request. */
-		pinrxe_counter_inc(to_pdev(qp->ibqp.device),
-				   PINRXE_CNT_RESP_STALE);
+		pinrxe_counter_inc(pdev, PINRXE_CNT_RESP_STALE);
 		return 0;
 	}
 	off = ((psn - swqe->first_psn) & PINRXE_BTH_PSN) * qp->mtu;
@@ -346,7 +344,7 @@ static int pinrxe_comp_data(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		return 0;
 	}
 	pinrxe_xfer_skip(wqe->sge, wqe->num_sge, &cur, &sge_off, off);
-	err = pinrxe_copy_sgl(to_pdev(qp->ibqp.device), qp->ibqp.pd, wqe->sge,
+	err = pinrxe_copy_sgl(pdev, qp->ibqp.pd, wqe->sge,
 			      wqe->num_sge, &cur, &sge_off,
 			      pinrxe_pkt_payload(pkt), len, PINRXE_TO_MR,
 			      qp->task.atomic);
