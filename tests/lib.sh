@@ -163,9 +163,22 @@ check_pins_back() {
 	done
 }
 
+# hw_counter DEV NAME: the value of counter NAME on port 1 of DEV, from
+# sysfs, where (shared RDMA namespace mode) every device shows whatever
+# namespace its netdev is in.  Cases that check `rdma statistic` itself
+# (63, 70, 71) read it there on purpose.
+hw_counter() {
+	local f="/sys/class/infiniband/$1/ports/1/hw_counters/$2"
+	[ -r "$f" ] || { echo "hw_counter: $1 has no counter $2" >&2; return 1; }
+	cat "$f"
+}
+
+# counter_moved DEV NAME: NAME on DEV is above zero.
+counter_moved() { [ "$(hw_counter "$1" "$2")" -gt 0 ]; }
+
 # Functions used through `bash -c` or other shells.
 export -f port_state gid_table has_gid gid_of ib_exists ib_gone port_is \
-	pins_held
+	pins_held hw_counter counter_moved
 
 # make_netns_pair: veth0 (192.0.2.1, initial namespace) and veth1
 # (192.0.2.2) in namespace "peer", both up.  Two RoCE devices on one veth

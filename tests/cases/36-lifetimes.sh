@@ -34,7 +34,6 @@ ring_count() { grep -c pinrxe_queue_init /proc/vmallocinfo || true; }
 no_ring() { [ "$(ring_count)" = 0 ]; }
 # pinrxe's own slab caches with their active object counts.
 pinrxe_slabs() { awk '/^pinrxe/ {print $1, $2}' /proc/slabinfo; }
-gauge() { cat "/sys/class/infiniband/$1/ports/1/hw_counters/$2"; }
 
 devices_up() {
 	check "rdma link add pinrxe0" pinrxe_add pinrxe0 veth0
@@ -52,10 +51,10 @@ nothing_left_on() {	# DEV NS
 		left=$(user_res "$t" "$1" "$2")
 		[ -z "$left" ] || { echo "$1: $t left: $left"; return 1; }
 	done
-	[ "$(gauge "$1" pinned_pages)" = 0 ] ||
-		{ echo "$1: pinned_pages $(gauge "$1" pinned_pages)"; return 1; }
-	[ "$(gauge "$1" odp_mrs_live)" = 0 ] ||
-		{ echo "$1: odp_mrs_live $(gauge "$1" odp_mrs_live)"; return 1; }
+	[ "$(hw_counter "$1" pinned_pages)" = 0 ] ||
+		{ echo "$1: pinned_pages $(hw_counter "$1" pinned_pages)"; return 1; }
+	[ "$(hw_counter "$1" odp_mrs_live)" = 0 ] ||
+		{ echo "$1: odp_mrs_live $(hw_counter "$1" odp_mrs_live)"; return 1; }
 }
 
 # leak_checks WHAT: after part WHAT, nothing of it is left.

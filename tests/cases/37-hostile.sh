@@ -43,7 +43,7 @@ nothing_left() {
 		[ "$(res_count mr dev pinrxe0 ' mrn ')" = 0 ] &&
 		[ "$(res_count srq dev pinrxe0 ' srqn ')" = 0 ] &&
 		[ "$(ring_count)" = 0 ] &&
-		[ "$(cat /sys/class/infiniband/pinrxe0/ports/1/hw_counters/pinned_pages)" = 0 ]
+		[ "$(hw_counter pinrxe0 pinned_pages)" = 0 ]
 }
 export -f res_count ring_count nothing_left
 

@@ -18,11 +18,7 @@ mr_count() {
 	out=$(rdma res show mr dev "$1") || { echo error; return; }
 	grep -c " mrn " <<<"$out" || true
 }
-pinned() {
-	rdma statistic show link "$1/1" | grep -Eo "pinned_pages [0-9]+" |
-		cut -d' ' -f2
-}
-export -f mr_count pinned
+export -f mr_count
 
 load_pinrxe
 make_veth veth0 veth1
@@ -40,13 +36,13 @@ step "memory windows, LOCAL_INV and SEND_WITH_INV (tests/mw/mw_test.c)"
 check "mw_test" "$MW_TEST" pinrxe0 caps type1 type2 outside binderr \
 	localinv fence sendinv sendinv1 dealloc dereg wrapi cqex atomicw raw
 check "no MR left" bash -c '[ "$(mr_count pinrxe0)" = 0 ]'
-check "nothing left pinned" bash -c '[ "$(pinned pinrxe0)" = 0 ]'
+check "nothing left pinned" bash -c '[ "$(hw_counter pinrxe0 pinned_pages)" = 0 ]'
 
 step "a process exits with windows bound to its MRs"
 check "mw_test exit" "$MW_TEST" pinrxe0 exit
 check "its MRs are deregistered" wait_until 30 \
 	bash -c '[ "$(mr_count pinrxe0)" = 0 ]'
-check "nothing left pinned" bash -c '[ "$(pinned pinrxe0)" = 0 ]'
+check "nothing left pinned" bash -c '[ "$(hw_counter pinrxe0 pinned_pages)" = 0 ]'
 
 step "a process killed with windows bound"
 rm -f /tmp/held
@@ -57,7 +53,7 @@ kill -KILL $holder
 wait $holder 2>/dev/null || true
 check "its MRs are deregistered" wait_until 30 \
 	bash -c '[ "$(mr_count pinrxe0)" = 0 ]'
-check "nothing left pinned" bash -c '[ "$(pinned pinrxe0)" = 0 ]'
+check "nothing left pinned" bash -c '[ "$(hw_counter pinrxe0 pinned_pages)" = 0 ]'
 
 step "rdma-core's memory window and extended CQ tests"
 rm -rf /tmp/rdma-core-tests

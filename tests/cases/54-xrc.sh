@@ -11,9 +11,6 @@
 
 XRC_TEST=$RDMAPIN_BUILD/tests/xrc_test
 
-counter() {
-	rdma statistic show link "$1/1" | grep -Eo "$2 [0-9]+" | cut -d' ' -f2
-}
 res_count() {
 	local out
 	out=$(rdma res show "$1" "$2" pinrxe0) || { echo error; return; }
@@ -24,7 +21,7 @@ nothing_left() {
 		[ "$(res_count srq dev ' srqn ')" = 0 ] &&
 		! grep -q pinrxe_queue_init /proc/vmallocinfo
 }
-export -f counter res_count nothing_left
+export -f res_count nothing_left
 
 load_pinrxe
 make_veth veth0 veth1
@@ -36,11 +33,11 @@ check "XRC in device_cap_flags" \
 	bash -c 'ibv_devinfo -v -d pinrxe0 | grep -qw XRC'
 
 step "XRC traffic and objects (tests/xrc/xrc_test.c)"
-bad_before=$(counter pinrxe0 xrc_bad_srqn)
+bad_before=$(hw_counter pinrxe0 xrc_bad_srqn)
 check "xrc_bad_srqn counter exists" test -n "$bad_before"
 check "xrc_test" "$XRC_TEST" pinrxe0 send rdma badsrq open busy
 check "two bad SRQ numbers counted" \
-	bash -c '[ "$(counter pinrxe0 xrc_bad_srqn)" = $(($1 + 2)) ]' _ \
+	bash -c '[ "$(hw_counter pinrxe0 xrc_bad_srqn)" = $(($1 + 2)) ]' _ \
 	"$bad_before"
 check "no QP, SRQ or ring left" wait_until 10 nothing_left
 

@@ -21,12 +21,7 @@ reports() {
 # faults: the ODP faults pinrxe0 and pinrxe1 took so far, summed.  Each
 # run registers its buffers anew, so each must fault on both sides.
 faults() {
-	local a b
-	a=$(rdma statistic show link pinrxe0/1 |
-		sed -n 's/.*odp_faults \([0-9]*\).*/\1/p')
-	b=$(ip netns exec peer rdma statistic show link pinrxe1/1 |
-		sed -n 's/.*odp_faults \([0-9]*\).*/\1/p')
-	echo $((a + b))
+	echo $(($(hw_counter pinrxe0 odp_faults) + $(hw_counter pinrxe1 odp_faults)))
 }
 
 for t in ib_write_bw ib_read_bw ib_send_bw; do

@@ -12,17 +12,6 @@
 
 STRESS="$RDMAPIN_BUILD/tests/odp_stress"
 
-# Net FOLL_PIN pins held in the system, per-CPU counts folded first.
-pins_held() {
-	echo 1 >/proc/sys/vm/stat_refresh
-	awk '/^nr_foll_pin_acquired/ {a = $2} /^nr_foll_pin_released/ {r = $2}
-	     END {print a - r}' /proc/vmstat
-}
-# The quiescent count: our own output crossing the 9p share can hold a
-# pin for a moment, so the least of a few samples.
-counter() {
-	rdma statistic show link pinrxe0/1 | sed -n "s/.* $1 \([0-9]*\).*/\1/p"
-}
 no_mr() { [ -z "$(rdma resource show mr)" ]; }
 
 load_pinrxe
@@ -35,10 +24,10 @@ step "streams under remapping, errors, advice, rereg"
 check "odp_stress" timeout $((400 * TSCALE)) "$STRESS" pinrxe0 stream implicit errors \
 	advise rereg
 rdma statistic show link pinrxe0/1 | grep -o "odp_[a-z_]* [0-9]*"
-check "faults counted" test "$(counter odp_faults)" -gt 0
-check "pages faulted counted" test "$(counter odp_pages_faulted)" -gt 0
-check "invalidations counted" test "$(counter odp_invalidations)" -gt 100
-check "prefetches counted" test "$(counter odp_prefetches)" -gt 0
+check "faults counted" counter_moved pinrxe0 odp_faults
+check "pages faulted counted" counter_moved pinrxe0 odp_pages_faulted
+check "invalidations counted" test "$(hw_counter pinrxe0 odp_invalidations)" -gt 100
+check "prefetches counted" counter_moved pinrxe0 odp_prefetches
 check "no MR left" no_mr
 check "no pin taken by ODP" test "$(pins_quiescent)" -le "$held0"
 

@@ -52,14 +52,13 @@ check "mount ext4" mount -o loop /tmp/ext4.img /mnt/ext4
 
 held0=$(pins_quiescent)
 echo "FOLL_PIN pins held at the start: $held0"
-fallbacks() { cat /sys/class/infiniband/pinrxe0/ports/1/hw_counters/odp_fallbacks; }
 odp=no
 ibv_devinfo -v -d pinrxe0 | grep -q "ODP_SUPPORT\b" && odp=yes
 echo "pinrxe0 offers ODP: $odp"
 
 step "fallback on request (module default: no fallback)"
 check "odp_fallback parameter is there, off" grep -qx N "$PARAM"
-f0=$(fallbacks)
+f0=$(hw_counter pinrxe0 odp_fallbacks)
 check "fallback.c: query abi unmapped memlock ext4 ext4-write" \
 	run_fallback /tmp/fallback.log pinrxe0 pinrxe1 query abi unmapped \
 	memlock ext4 ext4-write --ext4-file /mnt/ext4/mapped
@@ -70,7 +69,7 @@ check "fallback.c --param-set: memlock ext4" \
 	run_fallback /tmp/fallback-param.log pinrxe0 pinrxe1 memlock ext4 \
 	--ext4-file /mnt/ext4/mapped --param-set
 echo 0 >"$PARAM"
-f1=$(fallbacks)
+f1=$(hw_counter pinrxe0 odp_fallbacks)
 echo "odp_fallbacks: $f0 before, $f1 after"
 if [ "$odp" = yes ]; then
 	# query 0, memlock 1, ext4 1, ext4-write 1; with the parameter set:
