@@ -39,11 +39,11 @@ reg() {
 }
 
 # dataset DIR: a full run of three rounds, every target met, some of them
-# exactly on the line (ODP at 0.9 of pinned, latency equal to rxe's,
-# registration 100x).  The variables below make it miss one.  ODP_BW is
+# exactly on the line (ODP at 0.9 of pinned run by run: 36/40, 45/50,
+# 100/60; latency equal to rxe's, registration 100x).  The variables below make it miss one.  ODP_BW is
 # the steady state (duration mode), which target 3 is judged on; the
 # whole-run ODP figures stay as they are.
-pin_bw="40 50 60" odp_bw="45 44 100" pin_lat="31 31 90" odp_reg="10000 9000 11000"
+pin_bw="40 50 60" odp_bw="36 45 100" pin_lat="31 31 90" odp_reg="10000 9000 11000"
 dataset() {
 	mkdir -p "$1"
 	{
@@ -147,15 +147,16 @@ verdicts "$d" 13 0 0
 # 0.9 of target 3), rxe's latency over pinrxe's, 1e6 / 10000 (exactly 100).
 has "$d" "| 64 KiB | 10.0 / 20.0 / 30.0 | 40.0 / 50.0 / 60.0 | 44.0 / 45.0 / 100.0 |" \
 	"| ib_write_bw 64 KiB: pinrxe / rxe | 50.0 / 20.0 MB/s = 2.500 | ≥ 2.00 | **PASS** |" \
-	"| ib_send_bw 1 MiB steady state: pinrxe-odp / pinrxe | 45.0 / 50.0 MB/s = 0.900 | ≥ 0.90 | **PASS** |" \
+	"| ib_send_bw 1 MiB steady state: pinrxe-odp / pinrxe, run by run | median of 3 = 0.900 (0.90-1.67; medians 45.0 / 50.0 MB/s) | ≥ 0.90 | **PASS** |" \
 	"| ib_read_lat 2 B: pinrxe vs rxe | 31.0 µs vs 31.0 µs | pinrxe ≤ rxe | **PASS** |" \
 	"| 1000000 / 10000 µs = 100.0 | ≥ 100 | **PASS** |" \
 	"| 64 KiB | 2.50x | 2.25x | 2.38x | 2000 | 1 % | 2.5 % | 2.2 % | 2.4 % |" \
 	"| ib_write_lat | 4 KiB | 40.0 / 40.0 / 40.0 | 20.0 / 20.0 / 20.0 | 2.00x |"
-# The steady-state tables: cells, ODP / pinned, device / rxe, % of memcpy.
+# The steady-state tables: cells, ODP / pinned (run by run: prefetch's
+# 47/50 and 48/60), device / rxe, % of memcpy.
 has "$d" "## Steady-state bandwidth" \
-	"| ib_read_bw | 1 MiB | 10.0 / 20.0 / 30.0 | 40.0 / 50.0 / 60.0 | 44.0 / 45.0 / 100.0 | 47.0 / 47.5 / 48.0 (+1 NA) |" \
-	"| ib_read_bw | 64 KiB | 0.90x | 0.95x | 2.50x | 2.25x | 2.38x | 1 % | 2.5 % | 2.2 % | 2.4 % |"
+	"| ib_read_bw | 1 MiB | 10.0 / 20.0 / 30.0 | 40.0 / 50.0 / 60.0 | 36.0 / 45.0 / 100.0 | 47.0 / 47.5 / 48.0 (+1 NA) |" \
+	"| ib_read_bw | 64 KiB | 0.90x | 0.87x | 2.50x | 2.25x | 2.38x | 1 % | 2.5 % | 2.2 % | 2.4 % |"
 # Latency's memcpy column: 4096 B at 2000 MB/s of 2^20 B; 2 B at the
 # nearest block size measured, 64 B.
 has "$d" "| 1.95 |" "| 0.000954 (memcpy at 64 B) |"
@@ -242,7 +243,7 @@ miss odp "40 50 60" "44.9 44.9 44.9" "31 31 31" "10000 10000 10000" 6 \
 	"ib_write_bw 1 MiB steady state: pinrxe-odp / pinrxe"
 miss registration "40 50 60" "45 45 45" "31 31 31" "10001 10001 10001" 1 \
 	"reg 1 GiB on pinrxe: pinned_untouched / odp"
-pin_bw="40 50 60" odp_bw="45 44 100" pin_lat="31 31 90" odp_reg="10000 9000 11000"
+pin_bw="40 50 60" odp_bw="36 45 100" pin_lat="31 31 90" odp_reg="10000 9000 11000"
 
 echo "== a --quick run: one round, two sizes, registration up to 4 MiB"
 d=$tmp/quick
@@ -277,8 +278,8 @@ printf 'key,value\nrounds,1\nquick,1\n' >"$d/meta.csv"
 run 0 "quick run" --check-targets "$d"
 verdicts "$d" 9 0 4
 has "$d" "**Quick run**" "| 64 KiB | 25.0 / 25.0 / 25.0 | 50.0 / 50.0 / 50.0 | 50.0 / 50.0 / 50.0 |" \
-	"| ib_send_bw 1 MiB steady state: pinrxe-odp / pinrxe | no pinrxe-odp result; no pinrxe result | ≥ 0.90 | **not measured** |" \
-	"| ib_send_bw 64 KiB steady state: pinrxe-odp / pinrxe | 45.0 / 50.0 MB/s = 0.900 | ≥ 0.90 | **PASS** |" \
+	"| ib_send_bw 1 MiB steady state: pinrxe-odp / pinrxe, run by run | no pinrxe-odp result; no pinrxe result (or no pair of runs) | ≥ 0.90 | **not measured** |" \
+	"| ib_send_bw 64 KiB steady state: pinrxe-odp / pinrxe, run by run | median of 1 = 0.900 (0.90-0.90; medians 45.0 / 50.0 MB/s) | ≥ 0.90 | **PASS** |" \
 	"| no pinned_untouched result; no odp result | ≥ 100 | **not measured** |" \
 	"| ib_write_lat 2 B: pinrxe vs rxe | 20.0 µs vs 20.0 µs | pinrxe ≤ rxe | **PASS** |"
 if [ $plots = yes ]; then
