@@ -902,17 +902,15 @@ def missing(data, test, size, metric, devices):
     return "; ".join(why) or "a median of 0"
 
 
-def bandwidth_ratio(data, target, test, size, dev, base, least,
-                    metric="bw_MBps"):
-    a = data.med(test, size, metric, dev)
-    b = data.med(test, size, metric, base)
+def bandwidth_ratio(data, target, test, size, dev, base, least):
+    """Target 1: DEV's median whole-run bandwidth over BASE's."""
+    a = data.med(test, size, "bw_MBps", dev)
+    b = data.med(test, size, "bw_MBps", base)
     r = ratio(a, b)
-    what = "%s %s%s: %s / %s" % (test, human(size),
-                                 " steady state" if metric == STEADY else "",
-                                 dev, base)
+    what = "%s %s: %s / %s" % (test, human(size), dev, base)
     needed = "≥ %.2f" % least
     if r is None:
-        return Verdict(target, what, missing(data, test, size, metric,
+        return Verdict(target, what, missing(data, test, size, "bw_MBps",
                                              (dev, base)), needed, None)
     return Verdict(target, what, "%s / %s MB/s = %.3f" % (num(a), num(b), r),
                    needed, r >= least)
