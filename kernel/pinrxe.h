@@ -990,6 +990,8 @@ void pinrxe_odp_release(struct pinrxe_mr *mr);
 typedef void (*pinrxe_odp_fn)(void *va, u32 len, void *ctx);
 int pinrxe_odp_access(struct pinrxe_mr *mr, u64 iova, u64 len, bool write,
 		      bool atomic, pinrxe_odp_fn fn, void *ctx);
+bool pinrxe_odp_copy_resident(struct pinrxe_mr *mr, u64 iova, void *buf,
+			      u32 len, bool to_mr);
 int pinrxe_odp_rereg_check(struct pinrxe_mr *mr, int flags, int access);
 int pinrxe_advise_mr(struct ib_pd *ibpd,
 		     enum ib_uverbs_advise_mr_advice advice, u32 flags,

@@ -556,7 +556,8 @@ static void pinrxe_odp_copy_chunk(void *va, u32 len, void *ctx)
  * Each run of physically consecutive pinned pages is copied in one go
  * through the direct map: no per-page lookups inside a THP or hugetlb
  * folio.  Kernel consumers' MRs hold kernel addresses (pinrxe_kmr_copy()).
- * On-demand paging MRs copy through pinrxe_odp_access().
+ * On-demand paging MRs copy through pinrxe_odp_copy_resident() when
+ * their pages are there, else through pinrxe_odp_access().
  *
  * Return: 0; for an ODP MR also -EAGAIN (pages not resident and @atomic;
  * the copy may have been partly done: do it again whole) or -EFAULT (a
@@ -574,6 +575,9 @@ int pinrxe_mr_copy(struct pinrxe_mr *mr, u64 iova, void *buf, u32 len,
 	if (mr->odp) {
 		struct pinrxe_odp_copy_ctx c = { .buf = buf, .dir = dir };
 
+		if (likely(pinrxe_odp_copy_resident(mr, iova, buf, len,
+						    dir == PINRXE_TO_MR)))
+			return 0;
 		return pinrxe_odp_access(mr, iova, len, dir == PINRXE_TO_MR,
 					 atomic, pinrxe_odp_copy_chunk, &c);
 	}
