@@ -495,8 +495,8 @@ int pinrxe_odp_access(struct pinrxe_mr *mr, u64 iova, u64 len, bool write,
  * the copy, page by page, with no per-chunk callback.  The general path
  * (pinrxe_odp_access()) splits the range over umems and hands each page to
  * a callback; for a packet of an explicit MR that is two indirect calls
- * and a chain of nested calls per packet, which cost the single worker of
- * a busy QP several percent of its bandwidth in an emulated guest.
+ * and a chain of nested calls per packet, on the one worker that carries
+ * a busy QP's requester and responder.
  *
  * Return: true when the copy is done; false, with nothing copied, when the
  * MR is implicit or a page is not resident with the permission needed (or
