@@ -210,9 +210,14 @@ static bool pinrxe_odp_mapped(struct pinrxe_odp *odp, unsigned long va,
 	return true;
 }
 
-/* Hand each page-sized chunk of a mapped range to @fn. */
-static void pinrxe_odp_walk(struct pinrxe_odp *odp, unsigned long va,
-			    u64 len, pinrxe_odp_fn fn, void *ctx)
+/*
+ * Hand each page-sized chunk of a mapped range to @fn.  Always inlined so
+ * that a caller passing a constant @fn (the resident copy below) gets a
+ * direct memcpy per page instead of an indirect call.
+ */
+static __always_inline void pinrxe_odp_walk(struct pinrxe_odp *odp,
+					    unsigned long va, u64 len,
+					    pinrxe_odp_fn fn, void *ctx)
 {
 	struct ib_umem_odp *umem = odp->umem;
 	unsigned long base = ib_umem_start(umem);
@@ -480,6 +485,23 @@ int pinrxe_odp_access(struct pinrxe_mr *mr, u64 iova, u64 len, bool write,
 				   atomic, pinrxe_odp_access_step, &a);
 }
 
+/* Chunk callbacks of pinrxe_odp_copy_resident(): @ctx is the buffer cursor. */
+static __always_inline void pinrxe_odp_copy_in(void *kva, u32 n, void *ctx)
+{
+	void **buf = ctx;
+
+	memcpy(kva, *buf, n);
+	*buf += n;
+}
+
+static __always_inline void pinrxe_odp_copy_out(void *kva, u32 n, void *ctx)
+{
+	void **buf = ctx;
+
+	memcpy(*buf, kva, n);
+	*buf += n;
+}
+
 /**
  * pinrxe_odp_copy_resident() - copy between an explicit ODP MR and a
  *	kernel buffer if its pages are resident
@@ -492,7 +514,7 @@ int pinrxe_odp_access(struct pinrxe_mr *mr, u64 iova, u64 len, bool write,
  *
  * The packet-sized copy every request and response makes, done in one
  * function: one read section of the umem's lock, the residency check and
- * the copy, page by page, with no per-chunk callback.  The general path
+ * the copy, page by page, with the per-page step inlined.  The general path
  * (pinrxe_odp_access()) splits the range over umems and hands each page to
  * a callback; for a packet of an explicit MR that is two indirect calls
  * and a chain of nested calls per packet, on the one worker that carries
@@ -508,37 +530,21 @@ bool pinrxe_odp_copy_resident(struct pinrxe_mr *mr, u64 iova, void *buf,
 {
 	struct pinrxe_odp *odp = mr->odp->odp;
 	u64 perm = ODP_READ_ALLOWED_BIT | (to_mr ? ODP_WRITE_ALLOWED_BIT : 0);
-	struct ib_umem_odp *umem;
-	unsigned long va, base;
-	u64 psize;
+	unsigned long va;
 
 	if (!odp || !len)
 		return false;
-	umem = odp->umem;
-	base = ib_umem_start(umem);
-	psize = BIT_ULL(umem->page_shift);
 	va = pinrxe_odp_va(mr, iova);
 	read_lock_bh(&odp->lock);
 	if (unlikely(!pinrxe_odp_mapped(odp, va, len, perm))) {
 		read_unlock_bh(&odp->lock);
 		return false;
 	}
-	while (len) {
-		unsigned long idx = (va - base) >> umem->page_shift;
-		u64 off = (va - base) & (psize - 1);
-		u32 n = min_t(u64, len, psize - off);
-		void *kva;
-
-		kva = (void *)(uintptr_t)(READ_ONCE(umem->dma_list[idx]) &
-					  ODP_DMA_ADDR_MASK) + off;
-		if (to_mr)
-			memcpy(kva, buf, n);
-		else
-			memcpy(buf, kva, n);
-		buf += n;
-		va += n;
-		len -= n;
-	}
+	/* Two calls with constant callbacks: each inlines to a memcpy loop. */
+	if (to_mr)
+		pinrxe_odp_walk(odp, va, len, pinrxe_odp_copy_in, &buf);
+	else
+		pinrxe_odp_walk(odp, va, len, pinrxe_odp_copy_out, &buf);
 	read_unlock_bh(&odp->lock);
 	return true;
 }
