@@ -92,9 +92,9 @@ STEADY_SECONDS=5 STEADY_MARGIN=1
 # Steady-state runs per device and round (passes).  On this platform one
 # 5 s run of the same figure spreads by a fifth or more from minute to
 # minute (the host's speed; memcpy and the UDP stream spread as much), so
-# target 3 is judged run by run: in every pass pinrxe and pinrxe-odp run
-# one right after the other (steady_pass), and the report takes the median
-# of their ratios.
+# targets 3 and 1 are judged run by run: in every pass pinrxe runs right
+# after or before pinrxe-odp and rxe (steady_pass), and the report takes
+# the median of the pairs' ratios.
 STEADY_REPEATS=2
 [ "$quick" = 1 ] && STEADY_REPEATS=1
 
@@ -442,7 +442,8 @@ perftest_round() {
 
 # steady_pass ROUND PASS TEST SIZE: the steady-state figure on every
 # device, in LABELS' order on even passes and the reverse on odd ones:
-# pinrxe and pinrxe-odp always next to each other, each first in turn.
+# pinrxe always next to rxe and to pinrxe-odp, each first in turn (LABELS
+# starts rxe pinrxe pinrxe-odp).
 steady_pass() {
 	local order=("${LABELS[@]}") i
 	if (($2 % 2)); then

@@ -585,12 +585,13 @@ def steady_section(data, plots):
            "at the start and the end (-f) are not.  So a run's first touch "
            "of its fresh buffers (ODP faults), its start and its end are "
            "left out: this is the rate a long-running application sees, "
-           "and what target 3 is judged on.  *device / rxe* and *% of "
-           "memcpy* as in *Bandwidth*.  A cell's min / median / max is "
+           "and what targets 1 and 3 are judged on.  *device / rxe* and *% "
+           "of memcpy* as in *Bandwidth*.  A cell's min / median / max is "
            "over every run of it: steady_repeats runs a round (see *this "
-           "run*).  In each of them pinrxe and pinrxe-odp run one right "
-           "after the other (which one first alternates), and *ODP / "
-           "pinned* is the median of their ratios run by run: on a host "
+           "run*).  In each of them the devices run one right after the "
+           "other, rxe next to pinrxe and pinrxe next to pinrxe-odp (the "
+           "order reverses every pass), and *ODP / pinned* is the median "
+           "of their ratios run by run: on a host "
            "whose speed drifts by a fifth from minute to minute, two runs "
            "side by side compare better than two medians.", ""]
     rows, ratios = [], []
@@ -902,23 +903,9 @@ def missing(data, test, size, metric, devices):
     return "; ".join(why) or "a median of 0"
 
 
-def bandwidth_ratio(data, target, test, size, dev, base, least):
-    """Target 1: DEV's median whole-run bandwidth over BASE's."""
-    a = data.med(test, size, "bw_MBps", dev)
-    b = data.med(test, size, "bw_MBps", base)
-    r = ratio(a, b)
-    what = "%s %s: %s / %s" % (test, human(size), dev, base)
-    needed = "≥ %.2f" % least
-    if r is None:
-        return Verdict(target, what, missing(data, test, size, "bw_MBps",
-                                             (dev, base)), needed, None)
-    return Verdict(target, what, "%s / %s MB/s = %.3f" % (num(a), num(b), r),
-                   needed, r >= least)
-
-
 def steady_ratio(data, target, test, size, dev, base, least):
-    """Target 3: the median of DEV's steady-state runs over BASE's, pair
-    by pair (paired_ratios)."""
+    """Targets 1 and 3: the median of DEV's steady-state runs over BASE's,
+    pair by pair (paired_ratios)."""
     a = data.cell(test, size, STEADY, dev)
     b = data.cell(test, size, STEADY, base)
     what = "%s %s steady state: %s / %s, run by run" % (test, human(size),
@@ -936,12 +923,28 @@ def steady_ratio(data, target, test, size, dev, base, least):
                     num(b.median())), needed, m >= least)
 
 
+def speedup(data, target, test, size, dev, base, least):
+    """Target 1: judged like target 3, run by run on the steady state.  A
+    whole run at 64 KiB moves 32 MiB, half a second at pinrxe's speed, and
+    this platform's rate sits for seconds at a time in a slow or a fast
+    state (52 or 80 MB/s): three such runs a device decide little.  The
+    ratio of the whole-run medians is shown alongside."""
+    v = steady_ratio(data, target, test, size, dev, base, least)
+    a = data.med(test, size, "bw_MBps", dev)
+    b = data.med(test, size, "bw_MBps", base)
+    r = ratio(a, b)
+    if r is not None:
+        v.measured += "; whole runs: %s / %s MB/s = %.2f" % (num(a), num(b),
+                                                             r)
+    return v
+
+
 def targets(data):
     out = []
     t1 = "1. pinned bandwidth at least %gx rxe at 64 KiB" % BW_SPEEDUP
     for test in ("ib_write_bw", "ib_read_bw", "ib_send_bw"):
-        out.append(bandwidth_ratio(data, t1, test, KIB64, "pinrxe", "rxe",
-                                   BW_SPEEDUP))
+        out.append(speedup(data, t1, test, KIB64, "pinrxe", "rxe",
+                           BW_SPEEDUP))
 
     t2 = "2. latency at 2 B no worse than rxe"
     lat_tests = ["ib_send_lat", "ib_write_lat", "ib_read_lat"]
