@@ -1002,9 +1002,11 @@ def targets_section(data, verdicts, plots):
     count = {v: sum(1 for x in verdicts if x.verdict == v)
              for v in ("PASS", "FAIL", "not measured")}
     out = ["## Targets", "",
-           "Each target computed from this run's medians.  *not measured*: "
-           "the run has no number for one side (missing, or every round "
-           "failed).", ""]
+           "Each target computed from this run's figures: latency and "
+           "registration from the medians, the bandwidth targets (1 and 3) "
+           "from the median of the steady-state ratios run by run (see "
+           "*Steady-state bandwidth*).  *not measured*: the run has no "
+           "number for one side (missing, or every round failed).", ""]
     out += table(["target", "comparison", "measured", "needed", "verdict"],
                  [[v.target, v.what, v.measured, v.needed,
                    "**%s**" % v.verdict] for v in verdicts])
