@@ -121,8 +121,8 @@ static void check_back_to(const char *what, struct baseline b, long fallbacks)
  * and the first write into a fresh ext4 file (block allocation, 128 pages)
  * took over 67 ms in 3 of 10 runs on the emulated guest and once used up
  * all eight tries of timeout 14.  The responder does not yet answer with
- * an RNR NAK while it faults, as ODP hardware does, so the requester's
- * transport retries are all that covers the fault.
+ * an RNR NAK while it faults, so the requester's transport retries are
+ * all that covers the fault.
  */
 static const struct rc_conn_params conn = {
 	.mtu = IBV_MTU_1024, .rd_atomic = 4, .timeout = 18,
