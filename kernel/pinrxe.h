@@ -717,6 +717,29 @@ struct pinrxe_resp_res {
 };
 
 /**
+ * struct pinrxe_odp_fault - an ODP fault run on the ODP workqueue, for a
+ *	caller that must not wait for it (pinrxe_odp_fault_start())
+ * @work: runs the fault
+ * @done: completed when @err holds the outcome; complete while idle
+ * @mr: the MR, held by the fault until it is done
+ * @key: what the caller reached @mr by, for it to recognise the fault
+ * @iova: first byte of the range
+ * @len: bytes
+ * @write: mapped writable
+ * @err: 0 or -EFAULT, as pinrxe_odp_access()
+ */
+struct pinrxe_odp_fault {
+	struct work_struct work;
+	struct completion done;
+	struct pinrxe_mr *mr;
+	u32 key;
+	u64 iova;
+	u64 len;
+	bool write;
+	int err;
+};
+
+/**
  * struct pinrxe_resp_state - the responder's side of a QP
  * @psn: the expected PSN (ePSN) of the next request packet
  * @msn: message sequence number, counts completed requests
@@ -741,6 +764,8 @@ struct pinrxe_resp_res {
  *	the request's SEND (pinrxe_qp_pd())
  * @xrc_srqn: XRC target QPs: the SRQ number of the current message, which
  *	its later packets must name too
+ * @fault: RC: the fault of an RDMA WRITE's target that outlasted the
+ *	responder's wait, answered with RNR NAKs until it is done
  */
 struct pinrxe_resp_state {
 	u32 psn;
@@ -762,6 +787,7 @@ struct pinrxe_resp_state {
 	u32 res_head;
 	struct pinrxe_srq *xsrq;
 	u32 xrc_srqn;
+	struct pinrxe_odp_fault fault;
 };
 
 /**
@@ -997,6 +1023,11 @@ int pinrxe_advise_mr(struct ib_pd *ibpd,
 		     enum ib_uverbs_advise_mr_advice advice, u32 flags,
 		     struct ib_sge *sg_list, u32 num_sge,
 		     struct uverbs_attr_bundle *attrs);
+void pinrxe_odp_fault_init(struct pinrxe_odp_fault *f);
+void pinrxe_odp_fault_start(struct pinrxe_odp_fault *f, struct pinrxe_mr *mr,
+			    u32 key, u64 iova, u64 len, bool write);
+bool pinrxe_odp_fault_busy(struct pinrxe_odp_fault *f);
+void pinrxe_odp_fault_cancel(struct pinrxe_odp_fault *f);
 int pinrxe_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
 int pinrxe_odp_module_init(void);
 void pinrxe_odp_module_exit(void);

@@ -48,6 +48,7 @@ static const struct rdma_stat_desc pinrxe_stat_descs[] = {
 	[PINRXE_CNT_ODP_INVALIDATIONS].name = "odp_invalidations",
 	[PINRXE_CNT_ODP_PREFETCHES].name = "odp_prefetches",
 	[PINRXE_CNT_ODP_FALLBACKS].name = "odp_fallbacks",
+	[PINRXE_CNT_ODP_RNR_NAK].name = "odp_fault_rnr_naks",
 	[PINRXE_STAT_PINNED_PAGES].name = "pinned_pages",
 	[PINRXE_STAT_ODP_MRS_LIVE].name = "odp_mrs_live",
 };

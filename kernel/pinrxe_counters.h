@@ -63,6 +63,9 @@
  * @PINRXE_CNT_ODP_PREFETCHES: ranges prefetched with ibv_advise_mr()
  * @PINRXE_CNT_ODP_FALLBACKS: user MRs asked to be pinned that became ODP
  *	registrations instead (memlock limit, long-term pin refused)
+ * @PINRXE_CNT_ODP_RNR_NAK: RNR NAKs of those in @PINRXE_CNT_RNR_NAK_SENT
+ *	sent because an RDMA WRITE's on-demand paging target was still being
+ *	faulted in when the responder stopped waiting for it
  * @PINRXE_NUM_COUNTERS: number of counters kept in struct pinrxe_dev
  * @PINRXE_STAT_PINNED_PAGES: not a counter but a gauge, read at query time
  *	from the device's pinned_pages: pages its MRs hold pinned now
@@ -106,6 +109,7 @@ enum pinrxe_counter {
 	PINRXE_CNT_ODP_INVALIDATIONS,
 	PINRXE_CNT_ODP_PREFETCHES,
 	PINRXE_CNT_ODP_FALLBACKS,
+	PINRXE_CNT_ODP_RNR_NAK,
 	PINRXE_NUM_COUNTERS,
 
 	PINRXE_STAT_PINNED_PAGES = PINRXE_NUM_COUNTERS,

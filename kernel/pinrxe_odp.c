@@ -867,6 +867,86 @@ int pinrxe_advise_mr(struct ib_pd *ibpd,
 	return 0;
 }
 
+static void pinrxe_odp_fault_work(struct work_struct *work)
+{
+	struct pinrxe_odp_fault *f = container_of(work, struct pinrxe_odp_fault,
+						  work);
+
+	f->err = pinrxe_odp_access(f->mr, f->iova, f->len, f->write, false,
+				   NULL, NULL);
+	pinrxe_mr_put(f->mr);
+	complete_all(&f->done);
+}
+
+/**
+ * pinrxe_odp_fault_init() - set up an idle asynchronous fault
+ * @f: the fault, in its owner's memory
+ *
+ * Idle means done: pinrxe_odp_fault_busy() is false until the first
+ * pinrxe_odp_fault_start().
+ */
+void pinrxe_odp_fault_init(struct pinrxe_odp_fault *f)
+{
+	INIT_WORK(&f->work, pinrxe_odp_fault_work);
+	init_completion(&f->done);
+	complete_all(&f->done);
+}
+
+/**
+ * pinrxe_odp_fault_start() - fault part of an ODP MR in on the ODP workqueue
+ * @f: an idle fault (!pinrxe_odp_fault_busy())
+ * @mr: an ODP MR, held by the caller, with [@iova, @iova + @len) checked;
+ *	the fault takes a reference of its own, so that deregistration waits
+ *	for it as for any other user
+ * @key: the key the caller reached @mr by, kept for it to recognise the
+ *	fault by later (@f->key)
+ * @iova: first byte
+ * @len: bytes
+ * @write: map the pages writable
+ *
+ * For a caller that must not wait for a long fault: it goes on, and finds
+ * the outcome in @f->err once @f->done completes.
+ */
+void pinrxe_odp_fault_start(struct pinrxe_odp_fault *f, struct pinrxe_mr *mr,
+			    u32 key, u64 iova, u64 len, bool write)
+{
+	refcount_inc(&mr->ref);
+	f->mr = mr;
+	f->key = key;
+	f->iova = iova;
+	f->len = len;
+	f->write = write;
+	f->err = 0;
+	reinit_completion(&f->done);
+	queue_work(pinrxe_odp_wq, &f->work);
+}
+
+/**
+ * pinrxe_odp_fault_busy() - whether a fault started is still running
+ * @f: the fault
+ *
+ * Return: true until the fault's outcome is in @f->err.
+ */
+bool pinrxe_odp_fault_busy(struct pinrxe_odp_fault *f)
+{
+	return !completion_done(&f->done);
+}
+
+/**
+ * pinrxe_odp_fault_cancel() - stop a fault before its owner goes away
+ * @f: the fault
+ *
+ * One not started yet is dropped with its MR reference; one running is
+ * waited for.  May sleep.
+ */
+void pinrxe_odp_fault_cancel(struct pinrxe_odp_fault *f)
+{
+	if (cancel_work_sync(&f->work)) {
+		pinrxe_mr_put(f->mr);
+		complete_all(&f->done);
+	}
+}
+
 /*
  * A pinned MR's pages, in all and by folio size: how much of the
  * registration huge pages back is what pinning them costs in

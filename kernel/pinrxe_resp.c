@@ -181,7 +181,9 @@ static bool pinrxe_resp_in_sequence(struct pinrxe_qp *qp,
 
 enum pinrxe_resp_result {
 	PINRXE_RESP_DONE,	/* executed: advance the ePSN */
-	PINRXE_RESP_RNR,	/* no receive WQE: RNR NAK, retry later */
+	PINRXE_RESP_RNR,	/* no receive WQE, or a write's target still
+				 * faulting in: RNR NAK, retry later
+				 */
 	PINRXE_RESP_NAK_INV,	/* invalid request */
 	PINRXE_RESP_NAK_ACCESS,	/* remote access error */
 	PINRXE_RESP_NAK_OP,	/* remote operational error */
@@ -270,6 +272,62 @@ static int pinrxe_resp_ud_send(struct pinrxe_qp *qp,
 	return PINRXE_RESP_DONE;
 }
 
+/*
+ * How long the responder's work item waits for an RDMA WRITE's target to
+ * be faulted in before it answers with an RNR NAK instead.  Under the
+ * shortest retransmission timeout (10 ms, pinrxe_xfer_retrans_jiffies()),
+ * so that the requester never hears nothing for long enough to spend a
+ * transport retry on it.
+ */
+#define PINRXE_RESP_FAULT_WAIT_MS	5
+
+/*
+ * Make an RC RDMA WRITE's whole target resident ([resp.va, + resp.resid)
+ * of @mr, reached by resp.rkey).  Returns 0, -EAGAIN in softirq (pages
+ * missing: again from the work item), -EFAULT, or -EBUSY when the fault
+ * is still running after PINRXE_RESP_FAULT_WAIT_MS: the request is
+ * answered with an RNR NAK and the fault goes on without it, so that a
+ * slow one (a file's blocks allocated, pages read back) costs the
+ * requester RNR waits, which rnr_retry 7 allows without end, rather than
+ * silence and transport retries.  On-demand paging hardware answers a
+ * responder page fault the same way.
+ */
+static int pinrxe_resp_write_fault(struct pinrxe_qp *qp, struct pinrxe_mr *mr)
+{
+	struct pinrxe_odp_fault *f = &qp->resp.fault;
+	u64 va = qp->resp.va, len = qp->resp.resid;
+	bool mine;
+	int err;
+
+	err = pinrxe_mr_prepare(mr, va, len, true, true);
+	if (err != -EAGAIN || qp->task.atomic)
+		return err;
+	/* UC: nobody waits for an answer; fault here. */
+	if (!pinrxe_qp_is_rc(qp))
+		return pinrxe_mr_prepare(mr, va, len, true, false);
+	mine = f->key == qp->resp.rkey && f->iova == va && f->len == len;
+	if (!pinrxe_odp_fault_busy(f)) {
+		/* This target's fault ended in error after an RNR NAK. */
+		if (mine && f->err) {
+			err = f->err;
+			f->err = 0;
+			return err;
+		}
+		pinrxe_odp_fault_start(f, mr, qp->resp.rkey, va, len, true);
+		mine = true;
+	}
+	if (!wait_for_completion_timeout(&f->done,
+					 msecs_to_jiffies(PINRXE_RESP_FAULT_WAIT_MS)) ||
+	    !mine) {
+		pinrxe_counter_inc(qp_pdev(qp), PINRXE_CNT_ODP_RNR_NAK);
+		return -EBUSY;
+	}
+	/* Resident, or lost again to an invalidation: the copies fault it. */
+	err = f->err;
+	f->err = 0;
+	return err;
+}
+
 /* RDMA WRITE: place the payload; WRITE with immediate consumes a WQE. */
 static int pinrxe_resp_write(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 {
@@ -294,12 +352,12 @@ static int pinrxe_resp_write(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 					     &err);
 			if (!mr)
 				return PINRXE_RESP_NAK_ACCESS;
-			err = pinrxe_mr_prepare(mr, qp->resp.va,
-						qp->resp.resid, true,
-						qp->task.atomic);
+			err = pinrxe_resp_write_fault(qp, mr);
 			pinrxe_mr_put(mr);
 			if (err == -EAGAIN)
 				return PINRXE_RESP_DEFER;
+			if (err == -EBUSY)
+				return PINRXE_RESP_RNR;
 			if (err)
 				return PINRXE_RESP_NAK_ACCESS;
 		}
@@ -690,6 +748,14 @@ static bool pinrxe_resp_rc(struct pinrxe_qp *qp, struct pinrxe_pkt_info *pkt)
 		pinrxe_resp_ack(qp, PINRXE_AETH_RNR_NAK |
 				(qp->attr.min_rnr_timer & PINRXE_AETH_VALUE),
 				pkt->psn);
+		/*
+		 * The packets already in flight behind this one are out of
+		 * sequence now.  No sequence NAK for them: it would make the
+		 * requester go back at once, spending a transport retry,
+		 * instead of waiting the RNR time.  The request sent again
+		 * at the ePSN ends the silence.
+		 */
+		qp->resp.nak_sent = true;
 		return false;
 	case PINRXE_RESP_NAK_ACCESS:
 		pinrxe_resp_nak(qp, PINRXE_NAK_REM_ACCESS_ERR, pkt->psn);

@@ -66,6 +66,7 @@ void pinrxe_xfer_init(struct pinrxe_qp *qp)
 	skb_queue_head_init(&qp->resp.pkts);
 	timer_setup(&qp->comp.retrans_timer, pinrxe_retrans_timer_fn, 0);
 	timer_setup(&qp->comp.rnr_timer, pinrxe_rnr_timer_fn, 0);
+	pinrxe_odp_fault_init(&qp->resp.fault);
 }
 
 static void pinrxe_resp_drop_msg(struct pinrxe_qp *qp)
@@ -113,6 +114,7 @@ void pinrxe_xfer_cleanup(struct pinrxe_qp *qp)
 {
 	timer_shutdown_sync(&qp->comp.retrans_timer);
 	timer_shutdown_sync(&qp->comp.rnr_timer);
+	pinrxe_odp_fault_cancel(&qp->resp.fault);
 	skb_queue_purge(&qp->comp.pkts);
 	skb_queue_purge(&qp->resp.pkts);
 	pinrxe_route_reset(&qp->req.route);

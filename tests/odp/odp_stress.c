@@ -8,6 +8,9 @@
  * usage: odp_stress DEV TEST...
  *        odp_stress DEV run          stream writes until killed (the case
  *                                    kills it with SIGKILL mid-stream)
+ *        odp_stress DEV slowfault FILE
+ *                                    an RDMA WRITE into a mapping of FILE,
+ *                                    on a slow disk (test_slowfault())
  *        odp_stress DEV hold FILE    register ODP MRs, stream a little,
  *                                    create FILE, wait for the device's
  *                                    removal
@@ -42,6 +45,7 @@
  * Every check prints "ok: ..." or "FAIL: ..." and a failure exits 1.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -112,27 +116,34 @@ static struct ibv_qp *create_rc(struct ibv_cq **cq)
 	return qp;
 }
 
-static void connect_to(struct ibv_qp *qp, uint32_t dest_qpn)
+/* Generous timeouts: faults under TCG take a while. */
+static const struct rc_conn_params conn_params = {
+	.psn = 0x100, .rd_atomic = 4, .timeout = 16, .retry_cnt = 7,
+	.rnr_retry = 7, .min_rnr_timer = 1,
+	.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
+		  IBV_ACCESS_REMOTE_ATOMIC,
+};
+
+static void connect_to(struct ibv_qp *qp, uint32_t dest_qpn,
+		       const struct rc_conn_params *p)
 {
-	/* Generous timeouts: faults under TCG take a while. */
-	static const struct rc_conn_params p = {
-		.psn = 0x100, .rd_atomic = 4, .timeout = 16, .retry_cnt = 7,
-		.rnr_retry = 7, .min_rnr_timer = 1,
-		.access = IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
-			  IBV_ACCESS_REMOTE_ATOMIC,
-	};
 	const char *step = "?";
-	int ret = rc_connect(qp, dest_qpn, &gid, sgid_index, &p, &step);
+	int ret = rc_connect(qp, dest_qpn, &gid, sgid_index, p, &step);
 
 	CHECK(ret == 0, "%s: ibv_modify_qp: %s", step, strerror(ret));
 }
 
-static void conn_open(struct conn *c)
+static void conn_open_with(struct conn *c, const struct rc_conn_params *p)
 {
 	c->a = create_rc(&c->cq_a);
 	c->b = create_rc(&c->cq_b);
-	connect_to(c->a, c->b->qp_num);
-	connect_to(c->b, c->a->qp_num);
+	connect_to(c->a, c->b->qp_num, p);
+	connect_to(c->b, c->a->qp_num, p);
+}
+
+static void conn_open(struct conn *c)
+{
+	conn_open_with(c, &conn_params);
 }
 
 static void conn_close(struct conn *c)
@@ -587,6 +598,63 @@ static void test_rereg(void)
 }
 
 /* Stream WRITEs and READs into the target with remaps, until killed. */
+/*
+ * The responder's fault of a WRITE's target outlasts the requester's
+ * patience: FILE sits on a disk that delays every read (the case puts
+ * dm-delay under it and drops the page cache), so faulting its pages in
+ * for the WRITE waits for the disk.  With timeout 14 (67 ms) and
+ * retry_cnt 1 the requester gives up after two silent tries; the write
+ * must complete all the same, because the responder answers RNR NAKs while
+ * the fault runs (rnr_retry 7: no limit).  The bytes must be in the
+ * mapping, and the write must really have been slow, or this proved
+ * nothing.
+ */
+static void test_slowfault(const char *file)
+{
+	static const struct rc_conn_params impatient = {
+		.psn = 0x100, .rd_atomic = 4, .timeout = 14, .retry_cnt = 1,
+		.rnr_retry = 7, .min_rnr_timer = 1,
+		.access = IBV_ACCESS_REMOTE_WRITE,
+	};
+	const size_t len = 256 * 1024;
+	enum ibv_wc_status st;
+	struct ibv_mr *mr;
+	struct conn c;
+	double t;
+	uint8_t *p;
+	size_t i;
+	int fd;
+
+	fd = open(file, O_RDWR | O_CLOEXEC);
+	CHECK(fd >= 0, "slowfault: %s: %s", file, strerror(errno));
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(p != MAP_FAILED, "slowfault: mmap: %s", strerror(errno));
+	mr = ibv_reg_mr(pd, p, len, IBV_ACCESS_LOCAL_WRITE |
+			IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_ON_DEMAND);
+	CHECK(mr, "slowfault: ibv_reg_mr (ODP): %s", strerror(errno));
+	for (i = 0; i < len; i++)
+		l_buf[i] = pat(i, 0, 5);
+	conn_open_with(&c, &impatient);
+	t = now();
+	st = rdma(&c, IBV_WR_RDMA_WRITE, 0, len, (uintptr_t)p, mr->rkey,
+		  "slowfault: WRITE");
+	t = now() - t;
+	CHECK(st == IBV_WC_SUCCESS,
+	      "slowfault: %zu KiB WRITE into the slow file: %s after %.2f s",
+	      len / 1024, ibv_wc_status_str(st), t);
+	CHECK(t > 0.3, "slowfault: the WRITE took %.3f s: the fault was not "
+	      "slow, the disk delay did not apply", t);
+	for (i = 0; i < len; i++)
+		CHECK(p[i] == pat(i, 0, 5), "slowfault: byte %zu is %u", i,
+		      p[i]);
+	ok("slowfault: %zu KiB WRITE into a file on a slow disk took %.2f s, "
+	   "past retry_cnt 1 x 67 ms, and completed with every byte", len / 1024,
+	   t);
+	conn_close(&c);
+	CHECK(!ibv_dereg_mr(mr), "slowfault: dereg");
+	CHECK(!munmap(p, len) && !close(fd), "slowfault: unmap, close");
+}
+
 static void run_forever(const char *ready)
 {
 	unsigned int r = 0;
@@ -667,11 +735,18 @@ int main(int argc, char **argv)
 	int t;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	CHECK(argc >= 3, "usage: odp_stress DEV TEST... | run [FILE] | hold FILE");
+	CHECK(argc >= 3, "usage: odp_stress DEV TEST... | run [FILE] | "
+	      "slowfault FILE | hold FILE");
 	open_dev(argv[1]);
 	if (!strcmp(argv[2], "run")) {
 		run_forever(argc > 3 ? argv[3] : NULL);
 		return 0;
+	}
+	if (!strcmp(argv[2], "slowfault")) {
+		CHECK(argc == 4, "slowfault FILE");
+		printf("== slowfault\n");
+		test_slowfault(argv[3]);
+		goto out;
 	}
 	if (!strcmp(argv[2], "hold")) {
 		CHECK(argc == 4, "hold FILE");
@@ -687,6 +762,7 @@ int main(int argc, char **argv)
 		printf("== %s\n", argv[t]);
 		tests[i].fn();
 	}
+out:
 	CHECK(!ibv_dereg_mr(l_mr), "dereg local");
 	CHECK(!ibv_dealloc_pd(pd), "dealloc pd");
 	CHECK(!ibv_close_device(ctx), "close");
