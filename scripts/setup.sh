@@ -14,14 +14,15 @@ record="$top/.rdmapin-kernel"
 # linux-source-6.12 brings checkpatch.pl and kernel-doc, and the source
 # of `make test-debug`'s kernel, whose build needs bc, flex, bison,
 # libelf-dev (objtool) and libssl-dev; iperf3 and gnuplot-nox are the
-# benchmark's (its UDP reference stream and the report's plots).
+# benchmark's (its UDP reference stream and the report's plots); dmsetup
+# puts dm-delay under 62-odp-invalidate's slow-fault file.
 pkgs=(build-essential cmake pkg-config kmod git
       qemu-system-x86 busybox-static xz-utils
       libibverbs-dev librdmacm-dev ibverbs-utils ibverbs-providers
       rdmacm-utils rdma-core perftest python3-pyverbs
       libnl-3-dev libnl-route-3-dev iproute2
       linux-source-6.12 dkms iperf3 gnuplot-nox
-      bc flex bison libelf-dev libssl-dev)
+      bc flex bison libelf-dev libssl-dev dmsetup)
 
 missing() {
 	local p
