@@ -16,6 +16,9 @@ TSCALE=${RDMAPIN_TIMEOUT_SCALE:-1}
 PINRXE_KO="$RDMAPIN_BUILD/kernel/pinrxe.ko"
 EXAMPLES="$RDMAPIN_BUILD/examples"
 
+# The guest runs the debug kernel (make test-debug; its release ends so).
+debug_kernel() { case $(uname -r) in *-rdmapin-debug) ;; *) return 1 ;; esac; }
+
 step() { echo "== $*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
@@ -241,6 +244,10 @@ client_server() {
 	if [ "$rc" != 0 ] || [ "$srv_rc" != 0 ]; then
 		echo "client exit $rc, server exit $srv_rc; server said:"
 		tail -n 8 /tmp/server.log
+		# perftest reports failures on stderr, which reaches the log
+		# before its buffered stdout: the tails above can miss them.
+		grep -HiE 'error|fail|couldn|unable|timeout|status' \
+			/tmp/client.log /tmp/server.log | head -n 12
 		return 1
 	fi
 }
